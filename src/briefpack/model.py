@@ -1,0 +1,380 @@
+"""The document model: what a pack *is*, independent of how it was written or will be printed.
+
+The loader builds these objects once (sources → model); selection turns a `Pack` into an
+`Edition` (the sections of one topic pack, its footnote numbers and its credits); writers only
+walk an `Edition`. Nothing here reads files or knows about HTML, PDF or Word.
+
+Block and inline nodes are plain frozen dataclasses. Writers are visitors: `visit(node)`
+dispatches to `visit_<ClassName>`, so a writer that forgets a node type fails loudly.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Union
+
+
+# --------------------------------------------------------------------------- people & topics
+
+
+@dataclass(frozen=True)
+class Person:
+    name: str
+    affiliation: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.affiliation})" if self.affiliation else self.name
+
+
+@dataclass(frozen=True)
+class Topic:
+    id: str
+    title: str
+    aliases: tuple[str, ...] = ()
+
+
+# --------------------------------------------------------------------------- resources
+
+
+@dataclass(frozen=True)
+class Resource:
+    """A file the pack embeds (an image), already read and checked by the loader."""
+
+    path: Path  # resolved, inside the sources folder
+    data: bytes = field(repr=False)
+    media_type: str  # image/png, image/jpeg, image/svg+xml
+    width: int | None = None  # intrinsic size in pixels, when known
+    height: int | None = None
+
+
+# --------------------------------------------------------------------------- inlines
+
+
+@dataclass(frozen=True)
+class Text:
+    text: str
+
+
+@dataclass(frozen=True)
+class Emphasis:
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Strong:
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Strikethrough:
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Code:
+    text: str
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink. `target` is an absolute URL (http, https, mailto) or `#anchor` for a heading
+    inside the pack (see `Heading.anchor`)."""
+
+    target: str
+    children: tuple["Inline", ...]
+    title: str | None = None
+
+    @property
+    def internal(self) -> bool:
+        return self.target.startswith("#")
+
+
+@dataclass(frozen=True)
+class Image:
+    """An inline image. A paragraph holding only an image becomes a `Figure` instead."""
+
+    resource: Resource
+    alt: str
+    title: str | None = None
+
+
+@dataclass(frozen=True)
+class FootnoteRef:
+    """A call to a footnote. `label` is local to the section file; `index` numbers the calls of
+    one section in reading order (0, 1, …) so that `Edition.call()` can tell a note's first
+    call (which prints the note) from later ones (which refer back to it)."""
+
+    label: str
+    index: int
+
+
+@dataclass(frozen=True)
+class SoftBreak:
+    pass
+
+
+@dataclass(frozen=True)
+class LineBreak:
+    pass
+
+
+Inline = Union[Text, Emphasis, Strong, Strikethrough, Code, Link, Image, FootnoteRef, SoftBreak, LineBreak]
+
+
+# --------------------------------------------------------------------------- blocks
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside a section body: level 2 for `##`, 3 for `###`, … (the section title
+    itself is level 1 and lives on `Section`). `anchor` is unique within the whole pack."""
+
+    level: int
+    children: tuple[Inline, ...]
+    anchor: str
+
+
+@dataclass(frozen=True)
+class ListItem:
+    children: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
+class BulletList:
+    items: tuple[ListItem, ...]
+    tight: bool = True
+
+
+@dataclass(frozen=True)
+class OrderedList:
+    items: tuple[ListItem, ...]
+    start: int = 1
+    tight: bool = True
+
+
+@dataclass(frozen=True)
+class BlockQuote:
+    children: tuple["Block", ...]
+
+
+@dataclass(frozen=True)
+class CodeBlock:
+    text: str
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class TableCell:
+    children: tuple[Inline, ...]
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[TableCell, ...]
+    rows: tuple[tuple[TableCell, ...], ...]
+    aligns: tuple[str | None, ...]  # per column: "left", "center", "right" or None
+
+
+@dataclass(frozen=True)
+class Figure:
+    """An image standing alone in its paragraph; printed at text width with its alt text as
+    caption."""
+
+    image: Image
+
+    @property
+    def caption(self) -> str:
+        return self.image.alt
+
+
+@dataclass(frozen=True)
+class ThematicBreak:
+    pass
+
+
+Block = Union[Paragraph, Heading, BulletList, OrderedList, BlockQuote, CodeBlock, Table, Figure, ThematicBreak]
+
+
+# --------------------------------------------------------------------------- sections & pack
+
+
+@dataclass(frozen=True)
+class Footnote:
+    label: str
+    children: tuple[Block, ...]
+    line: int  # line of the definition in its section file
+
+
+@dataclass(frozen=True)
+class Section:
+    id: str  # slug, unique in the pack; also the anchor of its title
+    title: str
+    path: Path  # the source file
+    topics: tuple[str, ...]  # topic ids, or ("all",)
+    order: int | None
+    contributors: tuple[Person, ...]
+    children: tuple[Block, ...]
+    footnotes: dict[str, Footnote]  # by label, local to this section
+
+    @property
+    def in_every_pack(self) -> bool:
+        return "all" in self.topics
+
+    def headings(self, max_level: int = 6) -> list[Heading]:
+        """Headings of the body (level ≥ 2) in reading order, outside lists and quotes too."""
+        found: list[Heading] = []
+
+        def walk(blocks: tuple[Block, ...]) -> None:
+            for block in blocks:
+                if isinstance(block, Heading) and block.level <= max_level:
+                    found.append(block)
+                elif isinstance(block, (BlockQuote, ListItem)):
+                    walk(block.children)
+                elif isinstance(block, (BulletList, OrderedList)):
+                    for item in block.items:
+                        walk(item.children)
+
+        walk(self.children)
+        return found
+
+
+@dataclass(frozen=True)
+class Annex:
+    """An existing PDF appended after the credits of the PDF pack."""
+
+    title: str
+    resource: Resource
+
+
+@dataclass(frozen=True)
+class PackMeta:
+    title: str
+    slug: str  # used to name output files
+    subtitle: str | None = None
+    date: _dt.date | None = None
+    language: str = "en"
+    classification: str | None = None
+    authors: tuple[Person, ...] = ()
+    contributors: tuple[Person, ...] = ()
+    keywords: tuple[str, ...] = ()
+    page_size: str = "A4"  # "A4" or "letter"
+    section_break: str = "page"  # "page" or "none"
+    annexes: tuple[Annex, ...] = ()
+
+
+@dataclass(frozen=True)
+class Pack:
+    """Everything the sources folder says, validated and parsed once."""
+
+    meta: PackMeta
+    topics: tuple[Topic, ...]
+    sections: tuple[Section, ...]  # in pack order (order, then file name)
+    root: Path  # the sources folder
+
+
+# --------------------------------------------------------------------------- an edition
+
+
+@dataclass(frozen=True)
+class NoteCall:
+    """Where one footnote call lands in an edition."""
+
+    number: int  # 1..N within the edition
+    first: bool  # the first call of this note prints it; later calls refer back to it
+    note: Footnote
+    anchor: str  # unique in the edition, e.g. "fn-3"; later calls link here
+
+
+@dataclass(frozen=True)
+class SectionCredit:
+    section: Section
+    people: tuple[Person, ...]
+
+
+@dataclass(frozen=True)
+class Credits:
+    prepared_by: tuple[Person, ...]
+    contributors: tuple[Person, ...]  # pack-wide
+    by_section: tuple[SectionCredit, ...]  # only sections in the edition that name someone
+
+    @property
+    def everyone(self) -> tuple[Person, ...]:
+        seen: dict[str, Person] = {}
+        for person in (*self.prepared_by, *self.contributors, *(p for c in self.by_section for p in c.people)):
+            seen.setdefault(person.name, person)
+        return tuple(seen.values())
+
+
+@dataclass(frozen=True)
+class Edition:
+    """One built pack: the sections chosen for some topics (or all), with its own footnote
+    numbering and credits. This is what writers render."""
+
+    pack: Pack
+    topics: tuple[Topic, ...]  # the chosen topics; empty for the full pack
+    sections: tuple[Section, ...]
+    calls: dict[tuple[str, int], NoteCall]  # (section id, FootnoteRef.index) → call
+    credits: Credits
+    name: str  # output file stem, e.g. "itu-pp-2014-cybersecurity"
+
+    @property
+    def meta(self) -> PackMeta:
+        return self.pack.meta
+
+    @property
+    def is_full(self) -> bool:
+        return not self.topics
+
+    @property
+    def topic_label(self) -> str:
+        """"Cybersecurity", "Internet and Cybersecurity", or "Full pack"."""
+        if not self.topics:
+            return "Full pack"
+        titles = [t.title for t in self.topics]
+        return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+
+    def call(self, section: Section, ref: FootnoteRef) -> NoteCall:
+        return self.calls[(section.id, ref.index)]
+
+    @property
+    def notes(self) -> tuple[NoteCall, ...]:
+        """Each note once, in number order."""
+        return tuple(sorted((c for c in self.calls.values() if c.first), key=lambda c: c.number))
+
+
+# --------------------------------------------------------------------------- helpers for writers
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    """The text of some inlines without markup or footnote calls (for bookmarks, alt, TOC)."""
+    out: list[str] = []
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, (Emphasis, Strong, Strikethrough, Link)):
+            out.append(plain_text(node.children))
+        elif isinstance(node, Image):
+            out.append(node.alt)
+        elif isinstance(node, (SoftBreak, LineBreak)):
+            out.append(" ")
+    return "".join(out)
+
+
+class Visitor:
+    """Base for writers: `visit(node)` calls `visit_<ClassName>(node)`."""
+
+    def visit(self, node):
+        method = getattr(self, "visit_" + type(node).__name__, None)
+        if method is None:
+            raise NotImplementedError(f"{type(self).__name__} has no visit_{type(node).__name__}")
+        return method(node)
+
+    def visit_all(self, nodes):
+        return [self.visit(node) for node in nodes]
