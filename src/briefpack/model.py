@@ -323,6 +323,12 @@ class Edition:
     calls: dict[tuple[str, int], NoteCall]  # (section id, FootnoteRef.index) → call
     credits: Credits
     name: str  # output file stem, e.g. "itu-pp-2014-cybersecurity"
+    #: anchors of the sections and headings in this edition; an internal link whose target is
+    #: not here points into a section left out, and writers print its text without a link
+    anchors: frozenset[str] = frozenset()
+
+    def links_to(self, link: Link) -> bool:
+        return link.internal and link.target[1:] in self.anchors
 
     @property
     def meta(self) -> PackMeta:

@@ -1,0 +1,421 @@
+"""Sources → `Pack`: read pack.yaml and sections/*.md, validate them, parse Markdown once.
+
+Every problem is collected with its file and line; `load_pack` raises them together as a
+`SourceError`, `read_pack` returns them (for `briefpack check`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from . import model as m
+from .errors import Problem, Problems, SourceError, sorted_problems
+from .markdown_model import BodyContext, parse_body
+from .naming import AnchorRegistry, is_slug, slugify
+from .resources import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .yamldata import YamlDoc, YamlProblem, parse_yaml
+
+PACK_FILE = "pack.yaml"
+SECTIONS_DIR = "sections"
+
+PACK_KEYS = (
+    "title", "slug", "subtitle", "date", "language", "classification", "authors", "contributors",
+    "keywords", "topics", "page_size", "section_break", "annexes",
+)
+TOPIC_KEYS = ("title", "aliases")
+SECTION_KEYS = ("title", "topics", "order", "contributors")
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+SECTION_BREAKS = ("page", "none")
+
+
+@dataclass
+class LoadResult:
+    pack: m.Pack | None  # None when errors prevented building a model
+    problems: list[Problem]
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.is_error]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if not p.is_error]
+
+
+def load_pack(folder: Path | str, *, allow_remote: bool = False) -> m.Pack:
+    """The validated pack, or `SourceError` listing every problem."""
+    result = read_pack(folder, allow_remote=allow_remote)
+    if result.errors or result.pack is None:
+        raise SourceError(result.problems)
+    return result.pack
+
+
+def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
+    root = Path(folder).resolve()
+    problems = Problems()
+    if not root.is_dir():
+        problems.error(Path(folder), None, "sources folder not found (give another with --sources DIR)")
+        return LoadResult(None, problems.items)
+    pack_path = root / PACK_FILE
+    meta, topics = _read_pack_yaml(root, pack_path, problems)
+    sections = _read_sections(root, topics, problems, allow_remote)
+    if meta is None or problems.has_errors:
+        return LoadResult(None, sorted_problems(problems.items))
+    return LoadResult(m.Pack(meta=meta, topics=topics, sections=sections, root=root), sorted_problems(problems.items))
+
+
+# ------------------------------------------------------------------------------ pack.yaml
+
+
+def _read_pack_yaml(root: Path, path: Path, problems: Problems) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
+    if not path.is_file():
+        problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
+        return None, ()
+    try:
+        doc = parse_yaml(read_text(path))
+    except ResourceProblem as exc:
+        problems.error(path, exc.line, exc.message)
+        return None, ()
+    except YamlProblem as exc:
+        problems.error(path, exc.line, exc.message)
+        return None, ()
+    data = doc.data
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.error(path, doc.first_line, f"{PACK_FILE} must be a mapping of keys (title: …, topics: …)")
+        return None, ()
+    v = _Validator(path, doc, problems)
+    v.unknown_keys(data, PACK_KEYS, ())
+    title = v.string(data, "title", required=True)
+    slug = v.string(data, "slug")
+    if slug is not None and not is_slug(slug):
+        v.err(("slug",), f"slug '{slug}' must be lower-case letters, digits and hyphens (e.g. itu-pp-2014)")
+        slug = None
+    page_size = v.string(data, "page_size") or "A4"
+    if page_size.lower() not in PAGE_SIZES:
+        v.err(("page_size",), f"page_size must be A4 or letter, not '{page_size}'")
+    section_break = v.string(data, "section_break") or "page"
+    if section_break not in SECTION_BREAKS:
+        v.err(("section_break",), f"section_break must be 'page' or 'none', not '{section_break}'")
+    language = v.string(data, "language") or "en"
+    topics = _topics(v, data.get("topics"))
+    annexes = _annexes(root, v, data.get("annexes"))
+    keywords = tuple(v.string_list(data, "keywords"))
+    if title is None:
+        return None, topics
+    meta = m.PackMeta(
+        title=title,
+        slug=slug or slugify(title, "pack"),
+        subtitle=v.string(data, "subtitle"),
+        date=v.date(data, "date"),
+        language=language,
+        classification=v.string(data, "classification"),
+        authors=v.people(data, "authors"),
+        contributors=v.people(data, "contributors"),
+        keywords=keywords,
+        page_size=PAGE_SIZES.get(page_size.lower(), "A4"),
+        section_break=section_break if section_break in SECTION_BREAKS else "page",
+        annexes=annexes,
+    )
+    return meta, topics
+
+
+def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, dict):
+        v.err(("topics",), "topics must be a mapping: topic-id: {title: …, aliases: [...]}")
+        return ()
+    topics: list[m.Topic] = []
+    names: dict[str, str] = {}
+    for tid, spec in raw.items():
+        tid = str(tid)
+        where = ("topics", tid)
+        if not is_slug(tid):
+            v.err(where, f"topic id '{tid}' must be a lower-case slug (letters, digits, hyphens)")
+            continue
+        if tid == "all":
+            v.err(where, "'all' is reserved (it marks sections that go into every pack)")
+            continue
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            v.err(where, f"topic '{tid}' must be a mapping: {{title: …, aliases: [...]}}")
+            continue
+        v.unknown_keys(spec, TOPIC_KEYS, where)
+        title = v.string(spec, "title", path=where) or tid.replace("-", " ").capitalize()
+        aliases = []
+        for i, alias in enumerate(v.string_list(spec, "aliases", path=where)):
+            if not is_slug(alias):
+                v.err(where + ("aliases", i), f"alias '{alias}' must be a lower-case slug")
+            elif alias in names or alias in raw or alias == "all":
+                v.err(where + ("aliases", i), f"alias '{alias}' is already used by topic '{names.get(alias, alias)}'")
+            else:
+                names[alias] = tid
+                aliases.append(alias)
+        names[tid] = tid
+        topics.append(m.Topic(id=tid, title=title, aliases=tuple(aliases)))
+    return tuple(topics)
+
+
+def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        v.err(("annexes",), "annexes must be a list of {title: …, file: annexes/x.pdf}")
+        return ()
+    out = []
+    for i, item in enumerate(raw):
+        where = ("annexes", i)
+        if isinstance(item, str):
+            item = {"file": item}
+        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
+            v.err(where, "each annex needs a 'file' (a PDF path relative to the sources folder)")
+            continue
+        v.unknown_keys(item, ("title", "file"), where)
+        try:
+            resource = read_annex(resolve_inside(root, item["file"]))
+        except ResourceProblem as exc:
+            v.err(where + ("file",), f"annex: {exc.message}")
+            continue
+        title = item.get("title") or Path(item["file"]).stem.replace("-", " ").replace("_", " ").capitalize()
+        out.append(m.Annex(title=str(title), resource=resource))
+    return tuple(out)
+
+
+# ------------------------------------------------------------------------------ sections
+
+
+@dataclass
+class _Header:
+    path: Path
+    doc: YamlDoc
+    data: dict
+    body: str
+    body_line: int
+
+
+def _read_sections(root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool) -> tuple[m.Section, ...]:
+    folder = root / SECTIONS_DIR
+    if not folder.is_dir():
+        problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
+        return ()
+    for other in sorted(folder.iterdir()):
+        if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
+            if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                problems.warning(other, None, "not a section (only *.md files are read)")
+    headers = []
+    for path in list_sections(folder):
+        header = _read_header(path, problems)
+        if header is not None:
+            headers.append(header)
+    if not headers and not problems.has_errors:
+        problems.error(folder, None, "the pack has no sections: add Markdown files to sections/")
+
+    topic_names = {t.id: t.id for t in topics} | {a: t.id for t in topics for a in t.aliases}
+
+    def sort_key(h: _Header):
+        order = h.data.get("order")
+        return (order if isinstance(order, int) and not isinstance(order, bool) else float("inf"), h.path.name)
+
+    anchors = AnchorRegistry()
+    titles: dict[str, Path] = {}
+    sections: list[m.Section] = []
+    internal_links: list[tuple[Path, str, int]] = []
+    for h in sorted(headers, key=sort_key):
+        v = _Validator(h.path, h.doc, problems)
+        v.unknown_keys(h.data, SECTION_KEYS, ())
+        title = v.string(h.data, "title", required=True)
+        order = v.integer(h.data, "order")
+        contributors = v.people(h.data, "contributors")
+        section_topics = _section_topics(v, h.data, topic_names)
+        if title is None:
+            continue
+        key = title.strip().lower()
+        if key in titles:
+            v.err(("title",), f"two sections have the title '{title}' (the other is {titles[key].name}): titles must differ")
+            continue
+        titles[key] = h.path
+        section_id = anchors.claim(title, "section")
+        ctx = BodyContext(
+            path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
+            load_image=_image_loader(root, h.path, allow_remote),
+        )
+        if not h.body.strip():
+            problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
+        body = parse_body(h.body, ctx)
+        internal_links += [(h.path, a, line) for a, line in ctx.internal_links]
+        sections.append(m.Section(
+            id=section_id, title=title, path=h.path, topics=section_topics, order=order,
+            contributors=contributors, children=body.blocks, footnotes=body.footnotes,
+        ))
+    for path, anchor, line in internal_links:
+        if anchor not in anchors.taken:
+            hint = _did_you_mean(anchor, anchors.taken)
+            problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
+    return tuple(sections)
+
+
+def _read_header(path: Path, problems: Problems) -> _Header | None:
+    try:
+        text = read_text(path)
+    except ResourceProblem as exc:
+        problems.error(path, exc.line, exc.message)
+        return None
+    lines = text.split("\n")
+    if not lines or lines[0].strip() != "---":
+        problems.error(path, 1, "missing front matter: start the file with '---', a 'title: …' line, and '---'")
+        return None
+    end = next((i for i in range(1, len(lines)) if lines[i].strip() in ("---", "...")), None)
+    if end is None:
+        problems.error(path, 1, "front matter is not closed: add a line '---' after it")
+        return None
+    try:
+        doc = parse_yaml("\n".join(lines[1:end]), first_line=2)
+    except YamlProblem as exc:
+        problems.error(path, exc.line, exc.message)
+        return None
+    data = doc.data if doc.data is not None else {}
+    if not isinstance(data, dict):
+        problems.error(path, 2, "front matter must be a mapping of keys (title: …, topics: …)")
+        return None
+    return _Header(path=path, doc=doc, data=data, body="\n".join(lines[end + 1:]), body_line=end + 2)
+
+
+def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str]) -> tuple[str, ...]:
+    raw = data.get("topics")
+    if raw is None:
+        v.warn((), "no 'topics': the section goes into every pack (write 'topics: all' to say so)")
+        return ("all",)
+    if raw == "all":
+        return ("all",)
+    if isinstance(raw, str):
+        raw = [raw]
+    if not isinstance(raw, list) or not all(isinstance(t, str) for t in raw):
+        v.err(("topics",), "topics must be 'all' or a list of topic ids, e.g. [internet, cybersecurity]")
+        return ()
+    out: list[str] = []
+    for i, name in enumerate(raw):
+        if name == "all":
+            out.append("all")
+        elif name in topic_names:
+            out.append(topic_names[name])
+        else:
+            valid = ", ".join(sorted(set(topic_names.values()))) or "none are defined in pack.yaml"
+            v.err(("topics", i), f"unknown topic '{name}'{_did_you_mean(name, topic_names)} (topics: {valid})")
+    return tuple(dict.fromkeys(out))
+
+
+def _image_loader(root: Path, section_path: Path, allow_remote: bool):
+    def load(src: str) -> m.Resource:
+        if src.lower().startswith(("http://", "https://")):
+            if not allow_remote:
+                raise ResourceProblem("remote images are not fetched: save the image in the sources folder, or build with --allow-remote")
+            from .remote import fetch_image
+
+            return fetch_image(src)
+        if ":" in src.split("/")[0]:
+            raise ResourceProblem("only image files inside the sources folder can be used")
+        from urllib.parse import unquote
+
+        return read_image(resolve_inside(root, unquote(src), base=section_path.parent))
+
+    return load
+
+
+# ------------------------------------------------------------------------------ validation helpers
+
+
+def _did_you_mean(word: str, options) -> str:
+    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
+    return f" (did you mean '{close[0]}'?)" if close else ""
+
+
+class _Validator:
+    """Typed reads of a YAML mapping, each failure a problem at the value's line."""
+
+    def __init__(self, path: Path, doc: YamlDoc, problems: Problems):
+        self.path, self.doc, self.problems = path, doc, problems
+
+    def err(self, where: tuple, message: str) -> None:
+        self.problems.error(self.path, self.doc.line(*where), message)
+
+    def warn(self, where: tuple, message: str) -> None:
+        self.problems.warning(self.path, self.doc.line(*where), message)
+
+    def unknown_keys(self, data: dict, known: tuple[str, ...], where: tuple) -> None:
+        for key in data:
+            if key not in known:
+                hint = _did_you_mean(str(key), known)
+                self.warn(where + (key,), f"unknown key '{key}' is ignored{hint}")
+
+    def string(self, data: dict, key: str, *, required: bool = False, path: tuple = ()) -> str | None:
+        value = data.get(key)
+        if value is None:
+            if required:
+                self.err(path, f"'{key}' is required")
+            return None
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            value = str(value)
+        if not isinstance(value, str) or (required and not value.strip()):
+            self.err(path + (key,), f"'{key}' must be text")
+            return None
+        return value.strip()
+
+    def string_list(self, data: dict, key: str, *, path: tuple = ()) -> list[str]:
+        value = data.get(key)
+        if value is None:
+            return []
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not all(isinstance(x, (str, int)) for x in value):
+            self.err(path + (key,), f"'{key}' must be a list of words")
+            return []
+        return [str(x) for x in value]
+
+    def integer(self, data: dict, key: str) -> int | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.err((key,), f"'{key}' must be a whole number, not '{value}'")
+            return None
+        return value
+
+    def date(self, data: dict, key: str) -> _dt.date | None:
+        value = data.get(key)
+        if value is None:
+            return None
+        if isinstance(value, _dt.date):
+            return value
+        try:
+            return _dt.date.fromisoformat(str(value))
+        except ValueError:
+            self.err((key,), f"'{key}' must be an ISO date like 2014-10-20, not '{value}'")
+            return None
+
+    def people(self, data: dict, key: str) -> tuple[m.Person, ...]:
+        value = data.get(key)
+        if value is None:
+            return ()
+        if isinstance(value, (str, dict)):
+            value = [value]
+        if not isinstance(value, list):
+            self.err((key,), f"'{key}' must be a list of names or {{name, affiliation}} entries")
+            return ()
+        people = []
+        for i, entry in enumerate(value):
+            if isinstance(entry, str) and entry.strip():
+                people.append(m.Person(entry.strip()))
+            elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"].strip():
+                self.unknown_keys(entry, ("name", "affiliation"), (key, i))
+                aff = entry.get("affiliation")
+                people.append(m.Person(entry["name"].strip(), str(aff).strip() if aff else None))
+            else:
+                self.err((key, i), f"each entry of '{key}' must be a name or {{name: …, affiliation: …}}")
+        return tuple(people)

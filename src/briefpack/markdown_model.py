@@ -1,0 +1,306 @@
+"""Markdown → document model, in one place: one function per markdown-it node type.
+
+The body of a section is parsed once with markdown-it-py (CommonMark + GFM tables and
+strikethrough + footnotes). Raw HTML is disabled, so `<script>` and friends arrive as plain text
+and are printed literally. Problems (a footnote with no definition, a missing image, …) are
+collected with their file line, never raised one at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from markdown_it import MarkdownIt
+from markdown_it.tree import SyntaxTreeNode
+from mdit_py_plugins.footnote import footnote_plugin
+
+from . import model as m
+from .errors import Problems
+from .naming import AnchorRegistry
+
+_FOOTNOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+_FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
+_FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
+_SAFE_SCHEMES = ("http://", "https://", "mailto:")
+
+
+def _markdown() -> MarkdownIt:
+    # maxNesting bounds recursion: lists or quotes nested 1,000 deep flatten instead of
+    # exhausting the stack, here and in every writer.
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": 40})
+    return md.enable("table").enable("strikethrough").use(footnote_plugin)
+
+
+_MD = _markdown()
+
+#: loads an image given its `src` as written; returns a Resource or raises ResourceProblem
+ImageLoader = Callable[[str], m.Resource]
+
+
+@dataclass
+class BodyContext:
+    path: Path
+    first_line: int  # file line of the body's first line
+    anchors: AnchorRegistry
+    problems: Problems
+    load_image: ImageLoader
+    internal_links: list[tuple[str, int]] = field(default_factory=list)  # (anchor, line) to check later
+
+
+@dataclass
+class ParsedBody:
+    blocks: tuple[m.Block, ...]
+    footnotes: dict[str, m.Footnote]
+
+
+def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
+    env: dict = {}
+    tokens = _MD.parse(text, env)
+    tree = SyntaxTreeNode(tokens)
+    conv = _Converter(ctx)
+    body_nodes = [n for n in tree.children if n.type != "footnote_block"]
+    blocks = conv.blocks(body_nodes)
+    footnotes: dict[str, m.Footnote] = {}
+    note_nodes = [n for blk in tree.children if blk.type == "footnote_block" for n in blk.children]
+    conv.in_note = True
+    for node in note_nodes:
+        label = node.meta["label"]
+        children = conv.blocks(node.children)
+        line = next((c.map[0] for c in node.children if c.map), 0) + ctx.first_line
+        footnotes[label] = m.Footnote(label=label, children=children, line=line)
+    _check_definitions(text, ctx, footnotes, env)
+    return ParsedBody(blocks=blocks, footnotes=footnotes)
+
+
+def _check_definitions(text: str, ctx: BodyContext, used: dict[str, m.Footnote], env: dict) -> None:
+    """Duplicate and unused footnote definitions (markdown-it drops both silently)."""
+    seen: dict[str, int] = {}
+    fence = None
+    for i, line in enumerate(text.split("\n")):
+        fm = _FENCE.match(line)
+        if fm:
+            marker = fm.group(1)[0]
+            fence = None if fence == marker else (fence or marker)
+            continue
+        if fence:
+            continue
+        dm = _FOOTNOTE_DEF.match(line)
+        if not dm:
+            continue
+        label, lineno = dm.group(1), ctx.first_line + i
+        if label in seen:
+            ctx.problems.error(ctx.path, lineno, f"footnote [^{label}] is defined twice (first on line {seen[label]}): merge or rename one")
+        else:
+            seen[label] = lineno
+            if label not in used:
+                ctx.problems.error(ctx.path, lineno, f"footnote [^{label}] is defined but never called: call it with [^{label}] or delete it")
+
+
+class _Converter:
+    def __init__(self, ctx: BodyContext):
+        self.ctx = ctx
+        self.ref_index = 0
+        self.in_note = False
+        self.line = ctx.first_line
+
+    # ------------------------------------------------------------------ blocks
+
+    def blocks(self, nodes) -> tuple[m.Block, ...]:
+        out: list[m.Block] = []
+        for node in nodes:
+            if node.map:
+                self.line = self.ctx.first_line + node.map[0]
+            handler = getattr(self, "block_" + node.type, None)
+            if handler is None:
+                self.ctx.problems.warning(self.ctx.path, self.line, f"unsupported Markdown ({node.type}) left out")
+                continue
+            result = handler(node)
+            if result is not None:
+                out.append(result)
+        return tuple(out)
+
+    def block_paragraph(self, node):
+        inlines = self.inlines_of(node)
+        if len(inlines) == 1 and isinstance(inlines[0], m.Image):
+            return m.Figure(image=inlines[0])
+        if not inlines:
+            return None
+        return m.Paragraph(children=inlines)
+
+    def block_heading(self, node):
+        level = int(node.tag[1])
+        inlines = self.inlines_of(node)
+        if level == 1:
+            self.ctx.problems.warning(
+                self.ctx.path, self.line,
+                "'#' headings are reserved for the section title (front matter 'title'); treated as '##'",
+            )
+            level = 2
+        anchor = self.ctx.anchors.claim(m.plain_text(inlines), "heading")
+        return m.Heading(level=level, children=inlines, anchor=anchor)
+
+    def block_bullet_list(self, node):
+        return m.BulletList(items=self._items(node), tight=self._tight(node))
+
+    def block_ordered_list(self, node):
+        start = node.attrs.get("start", 1)
+        return m.OrderedList(items=self._items(node), start=int(start), tight=self._tight(node))
+
+    def _items(self, node):
+        return tuple(m.ListItem(children=self.blocks(item.children)) for item in node.children)
+
+    @staticmethod
+    def _tight(node) -> bool:
+        return all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
+
+    def block_blockquote(self, node):
+        return m.BlockQuote(children=self.blocks(node.children))
+
+    def block_fence(self, node):
+        return m.CodeBlock(text=node.content.rstrip("\n"), language=(node.info.strip().split() or [None])[0])
+
+    def block_code_block(self, node):
+        return m.CodeBlock(text=node.content.rstrip("\n"))
+
+    def block_hr(self, node):
+        return m.ThematicBreak()
+
+    def block_html_block(self, node):  # only reachable if html is ever enabled: keep it as text
+        return m.Paragraph(children=(m.Text(node.content),))
+
+    def block_table(self, node):
+        header: tuple[m.TableCell, ...] = ()
+        rows: list[tuple[m.TableCell, ...]] = []
+        aligns: tuple[str | None, ...] = ()
+        for part in node.children:
+            for tr in part.children:
+                cells = tuple(m.TableCell(children=self.inlines_of(cell)) for cell in tr.children)
+                if part.type == "thead":
+                    header = cells
+                    aligns = tuple(_align(cell.attrs.get("style")) for cell in tr.children)
+                else:
+                    rows.append(cells)
+        return m.Table(header=header, rows=tuple(rows), aligns=aligns)
+
+    # ------------------------------------------------------------------ inlines
+
+    def inlines_of(self, node) -> tuple[m.Inline, ...]:
+        inline = next((c for c in node.children if c.type == "inline"), None)
+        if inline is None:
+            return ()
+        self._inline_source = inline.content
+        if inline.map:
+            self.line = self.ctx.first_line + inline.map[0]
+        return self.inlines(inline.children)
+
+    def inlines(self, nodes) -> tuple[m.Inline, ...]:
+        out: list[m.Inline] = []
+        for node in nodes:
+            handler = getattr(self, "inline_" + node.type, None)
+            if handler is None:
+                out.append(m.Text(node.content))
+                continue
+            result = handler(node)
+            if result is None:
+                continue
+            if isinstance(result, m.Text) and out and isinstance(out[-1], m.Text):
+                out[-1] = m.Text(out[-1].text + result.text)  # keep text runs whole
+            else:
+                out.append(result)
+        return tuple(out)
+
+    def _line_of(self, needle: str) -> int:
+        src = getattr(self, "_inline_source", "")
+        pos = src.find(needle)
+        return self.line + (src.count("\n", 0, pos) if pos > 0 else 0)
+
+    def inline_text(self, node):
+        for label in _FOOTNOTE_CALL.findall(node.content):
+            self.ctx.problems.error(
+                self.ctx.path, self._line_of(f"[^{label}]"),
+                f"footnote [^{label}] has no definition: add a line '[^{label}]: …' to this file",
+            )
+        return m.Text(node.content)
+
+    def inline_softbreak(self, node):
+        return m.SoftBreak()
+
+    def inline_hardbreak(self, node):
+        return m.LineBreak()
+
+    def inline_em(self, node):
+        return m.Emphasis(children=self.inlines(node.children))
+
+    def inline_strong(self, node):
+        return m.Strong(children=self.inlines(node.children))
+
+    def inline_s(self, node):
+        return m.Strikethrough(children=self.inlines(node.children))
+
+    def inline_code_inline(self, node):
+        return m.Code(text=node.content)
+
+    def inline_html_inline(self, node):
+        return m.Text(node.content)
+
+    def inline_link(self, node):
+        href = node.attrs.get("href", "")
+        children = self.inlines(node.children)
+        title = node.attrs.get("title") or None
+        if href.startswith("#"):
+            anchor = href[1:]
+            self.ctx.internal_links.append((anchor, self.line))
+            return m.Link(target=href, children=children, title=title)
+        if href.lower().startswith(_SAFE_SCHEMES):
+            return m.Link(target=href, children=children, title=title)
+        if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href):
+            self.ctx.problems.error(
+                self.ctx.path, self.line,
+                f"link '{href}': only http, https, mailto and #anchor links are allowed",
+            )
+        else:
+            self.ctx.problems.error(
+                self.ctx.path, self.line,
+                f"link '{href}' points to a local file, which a printed or circulated pack cannot follow: "
+                "link to a web address, or attach the file as an annex in pack.yaml",
+            )
+        return _join(children)
+
+    def inline_image(self, node):
+        src = node.attrs.get("src", "")
+        alt = m.plain_text(self.inlines(node.children)) if node.children else node.content
+        title = node.attrs.get("title") or None
+        try:
+            resource = self.ctx.load_image(src)
+        except Exception as exc:  # ResourceProblem: a message for the user
+            message = getattr(exc, "message", str(exc))
+            self.ctx.problems.error(self.ctx.path, self.line, f"image '{src}': {message}")
+            return m.Text(alt)
+        return m.Image(resource=resource, alt=alt, title=title)
+
+    def inline_footnote_ref(self, node):
+        label = node.meta["label"]
+        if self.in_note:
+            self.ctx.problems.error(
+                self.ctx.path, self.line,
+                f"footnote [^{label}] is called from inside another footnote: notes cannot have notes",
+            )
+            return None
+        ref = m.FootnoteRef(label=label, index=self.ref_index)
+        self.ref_index += 1
+        return ref
+
+
+def _join(children: tuple[m.Inline, ...]):
+    """A refused link keeps its text: flatten its children into one Text where possible."""
+    return m.Text(m.plain_text(children))
+
+
+def _align(style: str | None) -> str | None:
+    if not style:
+        return None
+    match = re.search(r"text-align:\s*(left|center|right)", style)
+    return match.group(1) if match else None

@@ -1,0 +1,94 @@
+"""YAML with line numbers: pack.yaml and section front matter.
+
+PyYAML's plain `safe_load` forgets where a value came from; we compose the node tree with the
+safe loader and convert it ourselves, keeping the line of every mapping key and sequence item,
+so validation can say `pack.yaml:12: unknown topic 'cyber'`.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+#: A value's position in the document: ("topics", "internet", "aliases", 0)
+KeyPath = tuple[Any, ...]
+
+
+@dataclass
+class YamlDoc:
+    data: Any
+    lines: dict[KeyPath, int] = field(default_factory=dict)  # 1-based lines in the file
+    first_line: int = 1
+
+    def line(self, *path: Any) -> int:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        p = tuple(path)
+        while p:
+            if p in self.lines:
+                return self.lines[p]
+            p = p[:-1]
+        return self.first_line
+
+
+class YamlProblem(Exception):
+    def __init__(self, line: int, message: str):
+        super().__init__(message)
+        self.line = line
+        self.message = message
+
+
+_MAX_NODES = 100_000  # front matter is small; refuse YAML bombs (billion laughs) early
+
+
+def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
+    """Parse one YAML document; `first_line` is the file line where `text` starts."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = first_line + (mark.line if mark else 0)
+        what = exc.problem or "invalid YAML"
+        raise YamlProblem(line, f"invalid YAML: {what}") from None
+    except yaml.YAMLError as exc:
+        raise YamlProblem(first_line, f"invalid YAML: {exc}") from None
+    doc = YamlDoc(None, {}, first_line)
+    if node is None:
+        return doc
+    constructor = yaml.SafeLoader("")  # only to construct scalars with the safe rules
+    budget = [_MAX_NODES]
+    doc.data = _convert(node, (), doc, constructor, budget, first_line)
+    return doc
+
+
+def _convert(node, path, doc, constructor, budget, first_line):
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlProblem(first_line, "YAML too large or too deeply aliased")
+    line = first_line + node.start_mark.line
+    doc.lines.setdefault(path, line)
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise YamlProblem(first_line + key_node.start_mark.line, "invalid YAML: keys must be plain words")
+            key = constructor.construct_object(key_node)
+            if key in out:
+                raise YamlProblem(first_line + key_node.start_mark.line, f"the key '{key}' is given twice")
+            doc.lines[path + (key,)] = first_line + key_node.start_mark.line
+            out[key] = _convert(value_node, path + (key,), doc, constructor, budget, first_line)
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        items = []
+        for i, item in enumerate(node.value):
+            items.append(_convert(item, path + (i,), doc, constructor, budget, first_line))
+        return items
+    try:
+        value = constructor.construct_object(node)
+    except yaml.YAMLError as exc:
+        raise YamlProblem(line, f"invalid YAML value: {exc}") from None
+    if isinstance(value, _dt.datetime):
+        value = value.date()
+    return value
