@@ -1,0 +1,217 @@
+"""The library API: `build_pack(...)` loads a pack, tailors editions and writes their files.
+
+The CLI, the tests and the benchmark all call this. Progress goes through one callback the
+caller chooses how to show. Writers are imported only when a format needs them (WeasyPrint alone
+takes most of a second to import).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from . import __version__
+from . import model as m
+from .errors import BuildError, Problem, SourceError
+from .loader import read_pack
+from .options import Progress, RenderOptions, _quiet, build_timestamp
+from .output import OutputFolder
+from .resources import ResourceProblem, load_style
+from .selection import make_edition
+from .style import Style
+
+FORMATS = ("pdf", "docx", "html")
+DEFAULT_FORMATS = ("pdf", "docx")
+
+
+@dataclass
+class BuildResult:
+    written: list[Path] = field(default_factory=list)
+    up_to_date: list[Path] = field(default_factory=list)
+    backups: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    pages: dict[Path, int] = field(default_factory=dict)  # PDF pages written
+
+
+def formats_from(choice: str | None) -> tuple[str, ...]:
+    if choice in (None, ""):
+        return DEFAULT_FORMATS
+    if choice == "all":
+        return FORMATS
+    if choice not in FORMATS:
+        raise BuildError(f"unknown format '{choice}' (choose pdf, docx, html or all)")
+    return (choice,)
+
+
+def build_pack(
+    sources: Path | str = "sources",
+    out: Path | str = "output",
+    *,
+    topics: list[str] | tuple[str, ...] = (),
+    each_topic: bool = False,
+    formats: tuple[str, ...] = DEFAULT_FORMATS,
+    style_dir: Path | str | None = None,
+    pdf_variant: str | None = None,
+    allow_remote: bool = False,
+    force: bool = False,
+    jobs: int | None = None,
+    progress: Progress = _quiet,
+) -> BuildResult:
+    """Build the requested packs. Raises `SourceError` (bad sources), `UsageError` (unknown
+    topic) or `BuildError`; nothing is written unless every requested file can be."""
+    result = BuildResult()
+    progress("load", f"reading {sources}")
+    loaded = read_pack(sources, allow_remote=allow_remote)
+    if loaded.errors or loaded.pack is None:
+        raise SourceError(loaded.problems)
+    result.warnings += [str(p) for p in loaded.warnings]
+    pack = loaded.pack
+    try:
+        style = load_style(Path(style_dir) if style_dir else None)
+    except ResourceProblem as exc:
+        raise BuildError(exc.message) from None
+
+    if each_topic:
+        if not pack.topics:
+            raise BuildError("--each-topic: this pack defines no topics in pack.yaml")
+        editions = [make_edition(pack, [t.id]) for t in pack.topics]
+    else:
+        editions = [make_edition(pack, list(topics))]
+
+    options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=build_timestamp(), progress=progress)
+    inputs = _inputs_digest(pack, style, options)
+    folder = OutputFolder(Path(out))
+    with folder.locked():
+        jobs_todo: list[tuple[m.Edition, str, str, str]] = []  # edition, format, file name, fingerprint
+        refused = []
+        for edition in editions:
+            for fmt in formats:
+                name = f"{edition.name}.{fmt}"
+                fingerprint = _fingerprint(inputs, edition, fmt)
+                if not force and folder.up_to_date(name, fingerprint):
+                    result.up_to_date.append(folder.folder / name)
+                    progress("skip", f"{name} is up to date")
+                    continue
+                edited = folder.edited(name)
+                if edited and not force:
+                    refused.append(edited)
+                jobs_todo.append((edition, fmt, name, fingerprint))
+        if refused:
+            names = "\n".join(f"  {e.path}: {e.reason}" for e in refused)
+            raise BuildError(
+                f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n"
+                "Move them away, or build with --force (a backup copy is kept beside each)."
+            )
+        rendered = _render_all(jobs_todo, style, options, jobs, progress)
+        for (edition, fmt, name, fingerprint), output in zip(jobs_todo, rendered):
+            if force and folder.edited(name):
+                result.backups.append(folder.backup(name, options.timestamp))
+            path = folder.write(name, output.data, fingerprint)
+            result.written.append(path)
+            result.warnings += output.warnings
+            if output.pages:
+                result.pages[path] = output.pages
+            progress("wrote", str(path))
+    return result
+
+
+@dataclass
+class Rendered:
+    data: bytes
+    pages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+
+def render(edition: m.Edition, fmt: str, style: Style, options: RenderOptions) -> Rendered:
+    """One edition in one format, in memory."""
+    if fmt == "pdf":
+        from .pdf_writer import render_pdf
+
+        out = render_pdf(edition, style, options)
+        return Rendered(out.data, out.pages, [f"{edition.name}.pdf: {w}" for w in out.warnings])
+    if fmt == "docx":
+        from .docx_writer import render_docx
+
+        return Rendered(render_docx(edition, style, options))
+    if fmt == "html":
+        from .html_writer import render_html
+
+        return Rendered(render_html(edition, style, options, for_print=False).encode("utf-8"))
+    raise BuildError(f"unknown format '{fmt}'")
+
+
+# Work for a forked worker: set before the pool starts, inherited by the children (no pickling
+# of the whole model per task).
+_WORK: tuple | None = None
+
+
+def _render_job(i: int) -> Rendered:
+    jobs, style, options = _WORK
+    edition, fmt, _, _ = jobs[i]
+    return render(edition, fmt, style, options)
+
+
+def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
+    n_jobs = n_jobs or os.cpu_count() or 1
+    if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in _start_methods():
+        out = []
+        for edition, fmt, name, _ in jobs:
+            progress("render", f"{name}")
+            out.append(render(edition, fmt, style, options))
+        return out
+    global _WORK
+    import multiprocessing
+
+    # The children do not report progress themselves (the callback lives here).
+    quiet_options = RenderOptions(options.pdf_variant, options.allow_remote, options.timestamp)
+    _WORK = (jobs, style, quiet_options)
+    try:
+        ctx = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
+            futures = [pool.submit(_render_job, i) for i in range(len(jobs))]
+            results = []
+            for (edition, fmt, name, _), future in zip(jobs, futures):
+                results.append(future.result())
+                progress("render", f"{name} done")
+            return results
+    finally:
+        _WORK = None
+
+
+def _start_methods() -> list[str]:
+    import multiprocessing
+
+    return multiprocessing.get_all_start_methods()
+
+
+def _inputs_digest(pack: m.Pack, style: Style, options: RenderOptions) -> str:
+    """What every output depends on: the sources folder, the style, the options, the version."""
+    h = hashlib.sha256()
+    h.update(f"briefpack {__version__}\0variant {options.pdf_variant}\0remote {options.allow_remote}\0".encode())
+    for root, dirs, files in os.walk(pack.root):
+        dirs.sort()
+        for name in sorted(files):
+            path = Path(root) / name
+            h.update(str(path.relative_to(pack.root)).encode() + b"\0")
+            try:
+                h.update(path.read_bytes())
+            except OSError:
+                h.update(b"<unreadable>")
+    for name in style.names():
+        h.update(name.encode() + b"\0" + style.data(name))
+    if os.environ.get("SOURCE_DATE_EPOCH"):
+        h.update(b"epoch " + os.environ["SOURCE_DATE_EPOCH"].encode())
+    return h.hexdigest()
+
+
+def _fingerprint(inputs: str, edition: m.Edition, fmt: str) -> str:
+    key = f"{inputs}\0{edition.name}\0{fmt}"
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def check_pack(sources: Path | str = "sources") -> list[Problem]:
+    """Every problem in the sources (errors and warnings); writes nothing."""
+    return read_pack(sources).problems

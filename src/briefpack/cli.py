@@ -1,0 +1,188 @@
+"""The `briefpack` command: a thin layer over the library API (`briefpack.build`).
+
+Exit codes: 0 ok, 1 build or validation error, 2 usage error. User errors never show a
+traceback.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from . import __version__
+from .errors import BriefpackError, SourceError, UsageError, display_path
+
+SOURCES_HELP = "The pack folder (pack.yaml + sections/). Default: sources/."
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
+
+
+class _Status:
+    """Progress reporting: status lines on stderr; quiet with --quiet."""
+
+    def __init__(self, quiet: bool):
+        self.quiet = quiet
+        self.start = time.monotonic()
+        self.tty = sys.stderr.isatty()
+
+    def __call__(self, stage: str, detail: str) -> None:
+        if self.quiet or stage == "wrote":
+            return
+        elapsed = time.monotonic() - self.start
+        line = f"[{elapsed:5.1f}s] {stage}: {detail}"
+        if self.tty:
+            click.secho(line, err=True, dim=True)
+        else:
+            click.echo(line, err=True)
+
+
+def _fail(exc: BriefpackError) -> None:
+    if isinstance(exc, SourceError):
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        errors = sum(1 for p in exc.problems if p.is_error)
+        click.secho(f"briefpack: {errors} error(s) in the sources; nothing was written.", err=True, fg="red")
+    else:
+        prefix = "usage error" if isinstance(exc, UsageError) else "error"
+        click.secho(f"briefpack: {prefix}: {exc}", err=True, fg="red")
+    sys.exit(exc.exit_code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="briefpack")
+def main() -> None:
+    """Compile modular Markdown sections into topic-tailored briefing packs:
+    a print-ready PDF and an editable Word DOCX from the same sources.
+
+    \b
+    Examples:
+      briefpack build --topic cybersecurity     # common sections + cybersecurity → output/
+      briefpack build --each-topic              # one pack per topic
+      briefpack topics                          # what each topic pulls in
+      briefpack check                           # validate sources; write nothing
+    """
+
+
+@main.command()
+@click.option("--topic", "-t", "topics", multiple=True, metavar="T",
+              help="Build the pack for topic T (an id or alias); repeat to combine topics in one pack. "
+                   "Without --topic: the full pack.")
+@click.option("--each-topic", is_flag=True, help="Build one pack per topic of the pack, in one go.")
+@click.option("--format", "-f", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default=None,
+              help="What to write. Default: pdf and docx. 'html' is a standalone preview; 'all' writes all three.")
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Folder to write the packs into.")
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False), default=None,
+              help="A style folder (print.css, templates/, reference.docx) to use instead of the house style.")
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
+              help="Write a tagged accessible PDF (pdf/ua-1) or an archival PDF (pdf/a-3b).")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching http(s) images named in the sources (off: nothing is fetched).")
+@click.option("--force", is_flag=True,
+              help="Rebuild even if up to date, and overwrite files edited since briefpack wrote them (a backup copy is kept).")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
+              help="Packs to render at once. Default: the number of cores.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the paths written, and errors.")
+def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet):
+    """Build briefing packs (PDF and DOCX) from the sources.
+
+    A pack holds the sections marked `topics: all` plus those of the chosen topic(s), with
+    footnotes numbered afresh and credits naming exactly the people of the sections included.
+    Files are named from the pack and topic, e.g. output/itu-pp-2014-cybersecurity.pdf
+    (…-full.pdf for the full pack). Each path written is printed.
+
+    \b
+    Examples:
+      briefpack build --topic cybersecurity
+      briefpack build --topic lebanon --format pdf
+      briefpack build -t internet -t cybersecurity --out packs/
+      briefpack build --each-topic --jobs 2
+      briefpack build --sources ../other-pack --style ../house-style
+    """
+    from .build import build_pack, formats_from
+
+    if each_topic and topics:
+        raise click.UsageError("use either --topic or --each-topic, not both")
+    status = _Status(quiet)
+    try:
+        result = build_pack(
+            sources, out, topics=topics, each_topic=each_topic, formats=formats_from(fmt),
+            style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force,
+            jobs=jobs, progress=status,
+        )
+    except BriefpackError as exc:
+        _fail(exc)
+        return
+    for warning in result.warnings:
+        click.secho(f"warning: {warning}", err=True, fg="yellow")
+    for path in result.backups:
+        click.echo(f"kept a backup of the edited file: {display_path(path)}", err=True)
+    for path in result.written:
+        pages = result.pages.get(path)
+        click.echo(display_path(path) + (f"  ({pages} pages)" if pages and not quiet else ""))
+    for path in result.up_to_date:
+        if not quiet:
+            click.echo(f"{display_path(path)}  (up to date)")
+
+
+@main.command()
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+def topics(sources):
+    """List each topic, its aliases and the sections it pulls in.
+
+    \b
+    Example:
+      briefpack topics --sources sources/
+    """
+    from .loader import load_pack
+    from .selection import select_sections
+
+    try:
+        pack = load_pack(sources)
+    except BriefpackError as exc:
+        _fail(exc)
+        return
+    common = [s for s in pack.sections if s.in_every_pack]
+    click.echo(f"{pack.meta.title} — {len(pack.sections)} sections, {len(pack.topics)} topics")
+    click.echo("\nIn every pack:")
+    for s in common:
+        click.echo(f"  {s.title}  ({s.path.name})")
+    for topic in pack.topics:
+        aliases = f"  (aliases: {', '.join(topic.aliases)})" if topic.aliases else ""
+        click.echo(f"\n{topic.id} — {topic.title}{aliases}")
+        own = [s for s in select_sections(pack, (topic,)) if not s.in_every_pack]
+        for s in own:
+            click.echo(f"  {s.title}  ({s.path.name})")
+        if not own:
+            click.echo("  (no sections of its own)")
+
+
+@main.command()
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+def check(sources):
+    """Validate the sources and write nothing.
+
+    Reports every problem (not only the first) as file:line: message. Exit status 1 if there
+    is any error; warnings alone exit 0.
+
+    \b
+    Example:
+      briefpack check --sources sources/
+    """
+    from .build import check_pack
+
+    problems = check_pack(sources)
+    for problem in problems:
+        click.echo(str(problem))
+    errors = sum(1 for p in problems if p.is_error)
+    warnings = len(problems) - errors
+    if errors:
+        click.secho(f"{errors} error(s), {warnings} warning(s)", err=True, fg="red")
+        sys.exit(1)
+    click.secho(f"ok: no errors, {warnings} warning(s)", err=True, fg="green")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
