@@ -74,7 +74,7 @@ def _convert(node, path, doc, constructor, budget, first_line):
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(first_line + key_node.start_mark.line, "invalid YAML: keys must be plain words")
-            key = constructor.construct_object(key_node)
+            key = _scalar(constructor, key_node, first_line)
             if key in out:
                 raise YamlProblem(first_line + key_node.start_mark.line, f"the key '{key}' is given twice")
             doc.lines[path + (key,)] = first_line + key_node.start_mark.line
@@ -85,10 +85,16 @@ def _convert(node, path, doc, constructor, budget, first_line):
         for i, item in enumerate(node.value):
             items.append(_convert(item, path + (i,), doc, constructor, budget, first_line))
         return items
-    try:
-        value = constructor.construct_object(node)
-    except yaml.YAMLError as exc:
-        raise YamlProblem(line, f"invalid YAML value: {exc}") from None
+    value = _scalar(constructor, node, first_line)
     if isinstance(value, _dt.datetime):
         value = value.date()
     return value
+
+
+def _scalar(constructor, node, first_line):
+    try:
+        return constructor.construct_object(node)
+    except (yaml.YAMLError, ValueError, TypeError, OverflowError):
+        # e.g. 2014-13-45 looks like a date to YAML but is none: keep the text, and let
+        # validation say what the key expects
+        return str(node.value)

@@ -1,0 +1,239 @@
+"""The loader: sources → model, and every problem reported with its file and line."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from briefpack import model as m
+from briefpack.errors import SourceError
+from briefpack.loader import load_pack, read_pack
+from conftest import PNG_BYTES, SAMPLE, TRADE_PACK_YAML, write_pack
+
+MINI_YAML = """
+    title: Mini pack
+    topics:
+      alpha: {title: Alpha, aliases: [first]}
+      beta: {title: Beta}
+"""
+
+
+def problems_of(root: Path) -> list[str]:
+    return [str(p) for p in read_pack(root).problems]
+
+
+def one_section(tmp_path, body: str, front: str = "title: S\ntopics: all", files=None, pack_yaml=MINI_YAML) -> Path:
+    text = f"---\n{front}\n---\n{body}"
+    root = write_pack(tmp_path / "p", pack_yaml, {}, files)
+    (root / "sections" / "s.md").write_text(text, encoding="utf-8")
+    return root
+
+
+# ------------------------------------------------------------------------------ the sample
+
+
+def test_sample_pack_loads_into_the_model():
+    pack = load_pack(SAMPLE)
+    assert pack.meta.title == "ITU Plenipotentiary Conference 2014"
+    assert pack.meta.slug == "itu-pp-2014"
+    assert [p.name for p in pack.meta.authors] == ["Carolina Rossini", "Public Knowledge"]
+    assert [p.name for p in pack.meta.contributors] == ["Sergio Alves"]
+    assert {t.id for t in pack.topics} >= {"internet", "cybersecurity", "strategic-plan"}
+    by_alias = {a: t.id for t in pack.topics for a in t.aliases}
+    assert by_alias["palestine"] == by_alias["afghanistan"] == by_alias["lebanon"]
+    orders = [s.order for s in pack.sections]
+    assert orders == sorted(orders)
+    assert len({s.id for s in pack.sections}) == len(pack.sections)
+    assert read_pack(SAMPLE).problems == []
+
+
+def test_sample_keeps_the_notes_links_and_quotations():
+    pack = load_pack(SAMPLE)
+    links = set()
+
+    def walk(nodes):
+        for n in nodes:
+            if isinstance(n, m.Link):
+                links.add(n.target)
+            for attr in ("children", "items"):
+                if hasattr(n, attr):
+                    walk(getattr(n, attr))
+            if isinstance(n, m.Table):
+                for row in (n.header, *n.rows):
+                    walk(row)
+            if isinstance(n, m.TableCell):
+                walk(n.children)
+
+    for s in pack.sections:
+        walk(s.children)
+        for note in s.footnotes.values():
+            walk(note.children)
+    for url in (
+        "http://www.itu.int/md/S14-PP-C/en",
+        "http://wcitleaks.org/",
+        "http://www.itu.int/en/plenipotentiary/2014/Pages/candidates.aspx",
+        "http://www.itu.int/council/groups/cwg-stb-cs/",
+    ):
+        assert url in links
+    texts = " ".join(str(s.children) for s in pack.sections)
+    assert "X.1205" in texts and "Resolution 130" in texts or "Res. 130" in texts
+
+
+def test_model_structures_from_markdown(trade_pack):
+    pack = load_pack(trade_pack)
+    intro, fish, ecom = pack.sections
+    assert isinstance(intro.children[1], m.Figure)
+    assert intro.children[1].caption == "A tiny logo"
+    assert intro.children[1].image.resource.media_type == "image/png"
+    outer = next(b for b in fish.children if isinstance(b, m.OrderedList))
+    inner = next(b for b in outer.items[0].children if isinstance(b, m.OrderedList))
+    assert any(isinstance(b, m.OrderedList) for b in inner.items[0].children)  # three levels
+    assert isinstance(ecom.children[1], m.Table)
+    assert len(fish.footnotes["1"].children) == 2  # a note of two paragraphs
+    assert fish.contributors == (m.Person("Fay Fisher", "Ocean Desk"),)
+
+
+# ------------------------------------------------------------------------------ problems, with lines
+
+
+def test_bad_yaml_in_pack_yaml(tmp_path):
+    root = write_pack(tmp_path / "p", "title: X\ntopics: [unclosed\n", {"s.md": "---\ntitle: S\n---\nText\n"})
+    (msg,) = [p for p in problems_of(root) if "pack.yaml" in p]
+    assert "pack.yaml:" in msg and "invalid YAML" in msg
+
+
+def test_bad_yaml_in_front_matter_has_its_line(tmp_path):
+    root = one_section(tmp_path, "Body\n", front="title: S\ntopics: [alpha\norder: 1")
+    (msg,) = problems_of(root)
+    assert msg.startswith(os.path.relpath(root / "sections" / "s.md") + ":")
+    assert "invalid YAML" in msg
+
+
+def test_missing_title(tmp_path):
+    root = one_section(tmp_path, "Body\n", front="topics: all")
+    assert any("'title' is required" in p and "s.md:2" in p for p in problems_of(root))
+
+
+def test_unknown_topic_in_section_with_line_and_suggestion(tmp_path):
+    root = one_section(tmp_path, "Body\n", front="title: S\norder: 1\ntopics: [alpha, alpah]")
+    (msg,) = problems_of(root)
+    assert "s.md:4:" in msg and "unknown topic 'alpah'" in msg and "did you mean 'alpha'" in msg
+
+
+def test_footnote_without_definition_and_unused_definition(tmp_path):
+    body = "Intro line.\n\nCalls a missing note[^gone] here.\n\n[^spare]: Never called.\n"
+    root = one_section(tmp_path, body)
+    msgs = problems_of(root)
+    assert any("s.md:7:" in p and "[^gone] has no definition" in p for p in msgs), msgs
+    assert any("s.md:9:" in p and "[^spare] is defined but never called" in p for p in msgs), msgs
+
+
+def test_duplicate_footnote_definition(tmp_path):
+    root = one_section(tmp_path, "A[^a]\n\n[^a]: one\n\n[^a]: two\n")
+    assert any("s.md:9:" in p and "defined twice" in p for p in problems_of(root))
+
+
+def test_missing_image(tmp_path):
+    root = one_section(tmp_path, "Text\n\n![Map](img/map.png)\n")
+    msgs = problems_of(root)
+    assert any("s.md:7:" in p and "img/map.png" in p and "not found" in p for p in msgs), msgs
+
+
+def test_image_that_is_not_what_it_claims(tmp_path):
+    root = one_section(tmp_path, "![Map](map.png)\n", files={"sections/map.png": b"GIF89a not a png"})
+    assert any("not a readable image" in p or "claims to be" in p for p in problems_of(root))
+
+
+@pytest.mark.parametrize("src", ["../../outside.png", "/etc/passwd.png", "link.png"])
+def test_images_outside_the_sources_folder_are_refused(tmp_path, src):
+    (tmp_path / "outside.png").write_bytes(PNG_BYTES)
+    root = one_section(tmp_path, f"![x]({src})\n")
+    os.symlink(tmp_path / "outside.png", root / "sections" / "link.png")
+    msgs = problems_of(root)
+    assert any("outside the sources folder" in p or "absolute paths are not allowed" in p for p in msgs), msgs
+
+
+def test_remote_image_refused_without_allow_remote(tmp_path):
+    root = one_section(tmp_path, "![x](https://example.org/a.png)\n")
+    assert any("--allow-remote" in p for p in problems_of(root))
+
+
+def test_every_problem_is_reported_not_only_the_first(tmp_path):
+    root = write_pack(tmp_path / "p", MINI_YAML, {
+        "a.md": "---\ntitle: A\ntopics: [gamma]\n---\nA[^x]\n",
+        "b.md": "---\ntopics: all\n---\nB\n",
+        "c.md": "---\ntitle: C\ntopics: all\n---\n![m](nope.png)\n",
+    })
+    msgs = problems_of(root)
+    assert len([p for p in read_pack(root).problems if p.is_error]) >= 4, msgs
+    with pytest.raises(SourceError) as info:
+        load_pack(root)
+    assert len(info.value.problems) == len(msgs)
+
+
+def test_wrong_types_and_unknown_keys(tmp_path):
+    root = one_section(
+        tmp_path, "Body\n", front="title: S\ntopics: 5\norder: first\ncontributers: [X]",
+    )
+    msgs = problems_of(root)
+    assert any("s.md:3:" in p and "topics must be" in p for p in msgs), msgs
+    assert any("s.md:4:" in p and "'order' must be a whole number" in p for p in msgs), msgs
+    assert any("s.md:5:" in p and "warning: unknown key 'contributers'" in p and "did you mean 'contributors'" in p for p in msgs), msgs
+
+
+def test_missing_required_pack_title_and_bad_date(tmp_path):
+    root = write_pack(tmp_path / "p", "subtitle: x\ndate: 2014-13-45\n", {"s.md": "---\ntitle: S\ntopics: all\n---\nB\n"})
+    msgs = problems_of(root)
+    assert any("pack.yaml" in p and "'title' is required" in p for p in msgs), msgs
+    assert any("pack.yaml:2:" in p and "ISO date" in p and "2014-13-45" in p for p in msgs), msgs
+
+
+def test_two_sections_with_the_same_title(tmp_path):
+    root = write_pack(tmp_path / "p", MINI_YAML, {
+        "a.md": "---\ntitle: Same\ntopics: all\n---\nA\n",
+        "b.md": "---\ntitle: same\ntopics: all\n---\nB\n",
+    })
+    assert any("two sections have the title" in p for p in problems_of(root))
+
+
+def test_empty_section_invalid_utf8_and_binary_file(tmp_path):
+    root = write_pack(tmp_path / "p", MINI_YAML, {"a.md": "---\ntitle: A\ntopics: all\n---\n\n"})
+    (root / "sections" / "latin1.md").write_bytes(b"---\ntitle: L\n---\ncaf\xe9\n")
+    (root / "sections" / "blob.md").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00")
+    msgs = problems_of(root)
+    assert any("a.md:5:" in p and "the section is empty" in p for p in msgs), msgs
+    assert any("latin1.md:4:" in p and "not valid UTF-8" in p for p in msgs), msgs
+    assert any("blob.md" in p and "binary file" in p for p in msgs), msgs
+
+
+def test_raw_html_is_kept_as_text_not_markup(tmp_path):
+    root = one_section(tmp_path, 'Hi <script>alert(1)</script> <img src="file:///etc/passwd">\n')
+    (section,) = load_pack(root).sections
+    text = m.plain_text(section.children[0].children)
+    assert "<script>alert(1)</script>" in text and 'src="file:///etc/passwd"' in text
+
+
+def test_links_to_local_files_and_odd_schemes_are_refused(tmp_path):
+    root = one_section(tmp_path, "[a](../secret.txt) [b](ftp://example.org/x)\n")
+    msgs = problems_of(root)
+    assert any("points to a local file" in p for p in msgs), msgs
+    assert any("only http, https, mailto" in p for p in msgs), msgs
+    # file: and javascript: never become links at all: they stay literal text
+    root = one_section(tmp_path / "2", "[b](file:///etc/passwd) [c](javascript:alert(1))\n")
+    (section,) = load_pack(root).sections
+    assert all(isinstance(n, (m.Text, m.SoftBreak)) for n in section.children[0].children)
+
+
+def test_internal_link_to_unknown_anchor(tmp_path):
+    root = one_section(tmp_path, "See [there](#nowhere).\n")
+    assert any("'#nowhere'" in p for p in problems_of(root))
+
+
+def test_deep_nesting_is_bounded(tmp_path):
+    body = "".join("  " * i + "- item\n" for i in range(1000)) + "\n" + ">" * 1000 + " deep\n"
+    root = one_section(tmp_path, body)
+    pack = load_pack(root)  # neither hangs nor overflows the stack
+    assert pack.sections[0].children
+
