@@ -105,19 +105,21 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems) -> tuple[m.PackM
     language = v.string(data, "language") or "en"
     topics = _topics(v, data.get("topics"))
     annexes = _annexes(root, v, data.get("annexes"))
-    keywords = tuple(v.string_list(data, "keywords"))
+    fields = dict(
+        subtitle=v.string(data, "subtitle"),
+        date=v.date(data, "date"),
+        classification=v.string(data, "classification"),
+        authors=v.people(data, "authors"),
+        contributors=v.people(data, "contributors"),
+        keywords=tuple(v.string_list(data, "keywords")),
+    )
     if title is None:
         return None, topics
     meta = m.PackMeta(
         title=title,
         slug=slug or slugify(title, "pack"),
-        subtitle=v.string(data, "subtitle"),
-        date=v.date(data, "date"),
         language=language,
-        classification=v.string(data, "classification"),
-        authors=v.people(data, "authors"),
-        contributors=v.people(data, "contributors"),
-        keywords=keywords,
+        **fields,
         page_size=PAGE_SIZES.get(page_size.lower(), "A4"),
         section_break=section_break if section_break in SECTION_BREAKS else "page",
         annexes=annexes,
