@@ -212,7 +212,7 @@ class Footnote:
     line: int  # line of the definition in its section file
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per file
 class Section:
     id: str  # slug, unique in the pack; also the anchor of its title
     title: str
