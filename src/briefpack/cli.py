@@ -85,7 +85,8 @@ def main() -> None:
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
               help="Packs to render at once. Default: the number of cores.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths written, and errors.")
-def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet):
+@click.option("--watch", "-w", is_flag=True, help="Stay running and rebuild whenever a source or style file changes (Ctrl-C stops).")
+def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet, watch):
     """Build briefing packs (PDF and DOCX) from the sources.
 
     A pack holds the sections marked `topics: all` plus those of the chosen topic(s), with
@@ -106,15 +107,48 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
     if each_topic and topics:
         raise click.UsageError("use either --topic or --each-topic, not both")
     status = _Status(quiet)
-    try:
-        result = build_pack(
-            sources, out, topics=topics, each_topic=each_topic, formats=formats_from(fmt),
-            style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force,
-            jobs=jobs, progress=status,
-        )
-    except BriefpackError as exc:
-        _fail(exc)
-        return
+
+    def once(force_now: bool) -> bool:
+        try:
+            result = build_pack(
+                sources, out, topics=topics, each_topic=each_topic, formats=formats_from(fmt),
+                style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force_now,
+                jobs=jobs, progress=status,
+            )
+        except BriefpackError as exc:
+            if not watch:
+                _fail(exc)
+            _report_error(exc)
+            return False
+        _report(result, quiet)
+        return True
+
+    once(force)
+    if watch:
+        from .style import DEFAULT_STYLE_DIR
+        from .watch import watch as watch_folders
+
+        folders = [Path(sources), Path(style) if style else DEFAULT_STYLE_DIR]
+        click.echo(f"watching {', '.join(display_path(f) for f in folders)} — Ctrl-C to stop", err=True)
+
+        def rebuild(changed: list[str]) -> None:
+            click.echo(f"changed: {', '.join(display_path(Path(c)) for c in changed[:5])}", err=True)
+            once(False)
+
+        try:
+            watch_folders(folders, rebuild)
+        except KeyboardInterrupt:
+            click.echo("stopped watching", err=True)
+
+
+def _report_error(exc: BriefpackError) -> None:
+    if isinstance(exc, SourceError):
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+    click.secho(f"briefpack: {exc}; waiting for the next change", err=True, fg="red")
+
+
+def _report(result, quiet: bool) -> None:
     for warning in result.warnings:
         click.secho(f"warning: {warning}", err=True, fg="yellow")
     for path in result.backups:
