@@ -237,3 +237,18 @@ def test_deep_nesting_is_bounded(tmp_path):
     pack = load_pack(root)  # neither hangs nor overflows the stack
     assert pack.sections[0].children
 
+
+
+def test_a_50_mb_section_stops_quickly_with_a_limit_message(tmp_path):
+    import time
+
+    root = one_section(tmp_path, "Body\n")
+    with open(root / "sections" / "huge.md", "wb") as fh:
+        fh.write(b"---\ntitle: Huge\ntopics: all\n---\n")
+        line = b"All work and no play makes a very long section indeed. " * 20 + b"\n\n"
+        while fh.tell() < 50 * 1024 * 1024:
+            fh.write(line)
+    start = time.monotonic()
+    msgs = problems_of(root)
+    assert time.monotonic() - start < 60
+    assert any("huge.md" in p and "limit" in p and "split it" in p for p in msgs), msgs

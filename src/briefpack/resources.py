@@ -14,7 +14,7 @@ from pathlib import Path
 from .model import Resource
 from .style import DEFAULT_STYLE_DIR, Style
 
-MAX_TEXT_BYTES = 8 * 1024 * 1024  # a section this large is a mistake (thousands of pages)
+MAX_TEXT_BYTES = 2 * 1024 * 1024  # ~600 printed pages: beyond that a build would take minutes; split the section
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_ANNEX_BYTES = 100 * 1024 * 1024
 MAX_STYLE_BYTES = 50 * 1024 * 1024
