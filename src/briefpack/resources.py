@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import os
+import re
 from pathlib import Path
 
 from .model import Resource
@@ -18,6 +19,9 @@ MAX_TEXT_BYTES = 2 * 1024 * 1024  # ~600 printed pages: beyond that a build woul
 MAX_IMAGE_BYTES = 25 * 1024 * 1024
 MAX_ANNEX_BYTES = 100 * 1024 * 1024
 MAX_STYLE_BYTES = 50 * 1024 * 1024
+
+# Characters XML 1.0 (and so Word) cannot hold; tab and newline are fine.
+_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
@@ -63,7 +67,14 @@ def read_text(path: Path) -> str:
         raise ResourceProblem(
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8", line
         ) from None
-    return text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    bad = _CONTROL_CHARS.search(text)
+    if bad:
+        line = text.count("\n", 0, bad.start()) + 1
+        raise ResourceProblem(
+            f"contains the control character U+{ord(bad.group()):04X}, which no document can hold: delete it", line
+        )
+    return text
 
 
 def read_image(path: Path) -> Resource:
