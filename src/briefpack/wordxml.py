@@ -1,0 +1,456 @@
+"""The Word XML python-docx has no API for, at its oxml/opc level.
+
+Owns: the footnotes part (and its own relationships, so links inside notes work), footnote
+reference runs, hyperlinks with external relationships or internal bookmark anchors,
+bookmarks, complex fields (TOC, PAGEREF, PAGE, NUMPAGES, NOTEREF), multi-level numbering
+definitions, the settings the writer needs (`w:updateFields`, footnote separators), the default
+language, and a reproducible re-zip of the saved package.
+
+Everything here speaks WordprocessingML only; it knows nothing of packs or editions, so the
+DOCX writer (`docx_writer`) stays a readable walk over the model.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import io
+import re
+import zipfile
+import hashlib
+from typing import Iterable, Sequence
+
+from docx.opc.constants import CONTENT_TYPE as CT
+from docx.opc.constants import RELATIONSHIP_TYPE as RT
+from docx.opc.packuri import PackURI
+from docx.opc.part import PartFactory
+from docx.oxml.ns import qn
+from docx.oxml.parser import OxmlElement, parse_xml, register_element_cls
+from docx.oxml.xmlchemy import BaseOxmlElement, ZeroOrMore
+from docx.parts.story import StoryPart
+
+W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
+R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+
+# --------------------------------------------------------------------------- elements
+
+
+def element(tag: str, attrs: dict[str, str] | None = None, children: Iterable = ()) -> BaseOxmlElement:
+    """`element("w:numFmt", {"w:val": "decimal"})` — attribute names in prefix form."""
+    el = OxmlElement(tag)
+    for name, value in (attrs or {}).items():
+        el.set(qn(name) if ":" in name else name, str(value))
+    for child in children:
+        el.append(child)
+    return el
+
+
+def insert_in_order(parent, child, successors: Sequence[str]):
+    """Insert `child` before the first existing child whose tag is in `successors` (schema
+    order matters to Word: an element out of sequence makes it refuse the file)."""
+    for tag in successors:
+        found = parent.find(qn(tag))
+        if found is not None:
+            found.addprevious(child)
+            return child
+    parent.append(child)
+    return child
+
+
+def run(text: str | None = None, style_id: str | None = None, children: Iterable = ()) -> BaseOxmlElement:
+    """A `w:r`, optionally with a character style, some special children and/or text."""
+    r = element("w:r")
+    if style_id:
+        r.append(element("w:rPr", children=[element("w:rStyle", {"w:val": style_id})]))
+    for child in children:
+        r.append(child)
+    if text:
+        t = element("w:t")
+        t.text = text
+        if text != text.strip():
+            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+        r.append(t)
+    return r
+
+
+def tab_run() -> BaseOxmlElement:
+    return run(children=[element("w:tab")])
+
+
+def page_break_run() -> BaseOxmlElement:
+    return run(children=[element("w:br", {"w:type": "page"})])
+
+
+# --------------------------------------------------------------------------- bookmarks
+
+_BOOKMARK_CHARS = re.compile(r"[^A-Za-z0-9_]")
+
+
+def bookmark_name(anchor: str, taken: set[str]) -> str:
+    """A Word-safe bookmark name for an anchor: letters, digits and `_`, starting with a letter,
+    at most 40 characters (Word silently drops longer or odd names), unique within `taken`."""
+    name = _BOOKMARK_CHARS.sub("_", anchor)
+    if not name[:1].isalpha():
+        name = "h_" + name
+    if len(name) > 40 or name in taken:
+        digest = hashlib.sha1(anchor.encode("utf-8")).hexdigest()[:8]
+        name = f"{name[:31]}_{digest}"
+    n = 2
+    base = name
+    while name in taken:
+        name = f"{base[:37]}_{n}"
+        n += 1
+    taken.add(name)
+    return name
+
+
+def bookmark_around(p, bookmark_id: int, name: str, first=None, last=None) -> None:
+    """Put a bookmark around the content of paragraph `p` (or from `first` to `last`)."""
+    start = element("w:bookmarkStart", {"w:id": str(bookmark_id), "w:name": name})
+    end = element("w:bookmarkEnd", {"w:id": str(bookmark_id)})
+    if first is not None:
+        first.addprevious(start)
+    else:
+        ppr = p.find(qn("w:pPr"))
+        if ppr is not None:
+            ppr.addnext(start)
+        else:
+            p.insert(0, start)
+    if last is not None:
+        last.addnext(end)
+    else:
+        p.append(end)
+
+
+# --------------------------------------------------------------------------- hyperlinks
+
+
+def external_hyperlink(part, url: str, tooltip: str | None = None) -> BaseOxmlElement:
+    """A `w:hyperlink` whose relationship (TargetMode="External") lives on `part` — the
+    document part in the body, the footnotes part inside a note."""
+    r_id = part.relate_to(url, RT.HYPERLINK, is_external=True)
+    attrs = {"r:id": r_id, "w:history": "1"}
+    if tooltip:
+        attrs["w:tooltip"] = tooltip
+    return element("w:hyperlink", attrs)
+
+
+def internal_hyperlink(bookmark: str, tooltip: str | None = None) -> BaseOxmlElement:
+    attrs = {"w:anchor": bookmark, "w:history": "1"}
+    if tooltip:
+        attrs["w:tooltip"] = tooltip
+    return element("w:hyperlink", attrs)
+
+
+# --------------------------------------------------------------------------- fields
+
+
+def field_char(kind: str, style_id: str | None = None) -> BaseOxmlElement:
+    """`kind` is "begin", "separate" or "end"."""
+    return run(style_id=style_id, children=[element("w:fldChar", {"w:fldCharType": kind})])
+
+
+def instr_run(instruction: str, style_id: str | None = None) -> BaseOxmlElement:
+    r = run(style_id=style_id)
+    instr = element("w:instrText")
+    instr.text = f" {instruction} "
+    instr.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+    r.append(instr)
+    return r
+
+
+def field(instruction: str, result: str | Sequence = "", style_id: str | None = None, dirty: bool = False) -> list:
+    """The runs of a complex field with a stored result, so viewers that never compute fields
+    (LibreOffice for TOC, previewers for everything) still show something sensible.
+    `result` is text or a list of ready-made runs."""
+    begin = field_char("begin", style_id)
+    if dirty:
+        begin.find(qn("w:fldChar")).set(qn("w:dirty"), "true")
+    runs = [begin, instr_run(instruction, style_id), field_char("separate", style_id)]
+    if isinstance(result, str):
+        if result:
+            runs.append(run(result, style_id))
+    else:
+        runs.extend(result)
+    runs.append(field_char("end", style_id))
+    return runs
+
+
+# --------------------------------------------------------------------------- footnotes
+
+
+class CT_Footnote(BaseOxmlElement):
+    """`w:footnote`: a story of paragraphs and tables, like a header or footer."""
+
+    p = ZeroOrMore("w:p", successors=())
+    tbl = ZeroOrMore("w:tbl", successors=())
+
+    @property
+    def inner_content_elements(self):
+        return self.xpath("./w:p | ./w:tbl")
+
+
+register_element_cls("w:footnote", CT_Footnote)
+
+_FOOTNOTES_XML = (
+    f'<w:footnotes xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
+    # Word's own conventions: the separator line is note -1, the continuation separator note 0;
+    # real notes start at 1, so a note's id equals its number in the edition.
+    '<w:footnote w:type="separator" w:id="-1"><w:p><w:pPr><w:spacing w:after="0" w:line="240"'
+    ' w:lineRule="auto"/></w:pPr><w:r><w:separator/></w:r></w:p></w:footnote>'
+    '<w:footnote w:type="continuationSeparator" w:id="0"><w:p><w:pPr><w:spacing w:after="0"'
+    ' w:line="240" w:lineRule="auto"/></w:pPr><w:r><w:continuationSeparator/></w:r></w:p></w:footnote>'
+    "</w:footnotes>"
+)
+
+SEPARATOR_IDS = (-1, 0)
+
+
+class FootnotesPart(StoryPart):
+    """`/word/footnotes.xml`. A story part, so python-docx proxies (Paragraph, Run, Table) work
+    inside notes and resolve style names and relationships against it."""
+
+    @classmethod
+    def new(cls, package) -> "FootnotesPart":
+        return cls(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, parse_xml(_FOOTNOTES_XML), package)
+
+    def footnote(self, note_id: int) -> CT_Footnote | None:
+        found = self.element.xpath(f"./w:footnote[@w:id='{note_id}']")
+        return found[0] if found else None
+
+    def add_footnote(self, note_id: int) -> CT_Footnote:
+        if self.footnote(note_id) is not None:
+            raise ValueError(f"footnote {note_id} exists already")
+        note = element("w:footnote", {"w:id": str(note_id)})
+        self.element.append(note)
+        return note
+
+    def clear_notes(self) -> None:
+        """Drop every real note (a reference document may carry some), keep the separators."""
+        for note in self.element.xpath("./w:footnote"):
+            if note.get(qn("w:type")) not in ("separator", "continuationSeparator"):
+                self.element.remove(note)
+
+    def note_ids(self) -> list[int]:
+        return [
+            int(n.get(qn("w:id")))
+            for n in self.element.xpath("./w:footnote")
+            if n.get(qn("w:type")) in (None, "normal")
+        ]
+
+
+PartFactory.part_type_for[CT.WML_FOOTNOTES] = FootnotesPart
+
+
+def footnotes_part(document_part) -> FootnotesPart:
+    """The document's footnotes part, created (with separators and the matching settings) when
+    missing."""
+    try:
+        part = document_part.part_related_by(RT.FOOTNOTES)
+    except KeyError:
+        part = FootnotesPart.new(document_part.package)
+        document_part.relate_to(part, RT.FOOTNOTES)
+    settings = document_part._settings_part.element
+    if settings.find(qn("w:footnotePr")) is None:
+        ids = [int(n.get(qn("w:id"))) for n in part.element.xpath("./w:footnote[@w:type]")]
+        pr = element("w:footnotePr", children=[element("w:footnote", {"w:id": str(i)}) for i in ids])
+        insert_in_order(settings, pr, _SETTINGS_AFTER_FOOTNOTEPR)
+    return part
+
+
+def footnote_reference_run(note_id: int, style_id: str | None) -> BaseOxmlElement:
+    """The call in the text: Word numbers it itself, no number is written."""
+    return run(style_id=style_id, children=[element("w:footnoteReference", {"w:id": str(note_id)})])
+
+
+def footnote_mark_run(style_id: str | None) -> BaseOxmlElement:
+    """The number at the start of the note's first paragraph."""
+    return run(style_id=style_id, children=[element("w:footnoteRef")])
+
+
+# --------------------------------------------------------------------------- numbering
+
+ORDERED_LEVELS = (("decimal", "%{n}."), ("lowerLetter", "%{n}."), ("lowerRoman", "%{n}."))
+BULLET_LEVELS = (("\u2022", "Liberation Sans"), ("\u2013", "Liberation Sans"), ("\u25e6", "Liberation Sans"))
+
+
+def numbering_element(document_part):
+    """The `w:numbering` root, creating the part if the reference document has none."""
+    from docx.parts.numbering import NumberingPart
+
+    try:
+        part = document_part.part_related_by(RT.NUMBERING)
+    except KeyError:
+        xml = f'<w:numbering xmlns:w="{W_NS}"/>'
+        part = NumberingPart(PackURI("/word/numbering.xml"), CT.WML_NUMBERING, parse_xml(xml), document_part.package)
+        document_part.relate_to(part, RT.NUMBERING)
+    return part.element
+
+
+def _next_id(numbering, tag: str, attr: str) -> int:
+    ids = [int(x) for x in numbering.xpath(f"./{tag}/@{attr}")]
+    return max(ids, default=0) + 1
+
+
+def add_abstract_list(numbering, kind: str, name: str, step: int = 397, hanging: int = 340) -> int:
+    """A nine-level list definition: ordered lists go 1. / a. / i. by depth (and round again),
+    bullet lists • / – / ◦. `step` and `hanging` are the indents in twentieths of a point."""
+    abstract_id = _next_id(numbering, "w:abstractNum", "w:abstractNumId")
+    nsid = hashlib.sha1(name.encode()).hexdigest()[:8].upper()
+    abstract = element(
+        "w:abstractNum",
+        {"w:abstractNumId": str(abstract_id)},
+        [element("w:nsid", {"w:val": nsid}), element("w:multiLevelType", {"w:val": "multilevel"}),
+         element("w:name", {"w:val": name})],
+    )
+    for level in range(9):
+        if kind == "ordered":
+            fmt, text = ORDERED_LEVELS[level % 3]
+            text, font = text.format(n=level + 1), None
+        else:
+            fmt, (text, font) = "bullet", BULLET_LEVELS[level % 3]
+        lvl = element("w:lvl", {"w:ilvl": str(level)}, [
+            element("w:start", {"w:val": "1"}),
+            element("w:numFmt", {"w:val": fmt}),
+            element("w:lvlText", {"w:val": text}),
+            element("w:lvlJc", {"w:val": "left"}),
+            element("w:pPr", children=[
+                element("w:ind", {"w:left": str(step * (level + 1)), "w:hanging": str(hanging)}),
+            ]),
+        ])
+        if font:
+            lvl.append(element("w:rPr", children=[
+                element("w:rFonts", {"w:ascii": font, "w:hAnsi": font, "w:hint": "default"}),
+            ]))
+        abstract.append(lvl)
+    # schema order: every abstractNum before the first num
+    first_num = numbering.find(qn("w:num"))
+    if first_num is not None:
+        first_num.addprevious(abstract)
+    else:
+        numbering.append(abstract)
+    return abstract_id
+
+
+def add_list_instance(numbering, abstract_id: int, level: int = 0, start: int = 1) -> int:
+    """A new `w:num` over an abstract list that restarts `level` at `start`: every list in the
+    text gets its own, so each list counts from its own start."""
+    num_id = _next_id(numbering, "w:num", "w:numId")
+    numbering.append(element("w:num", {"w:numId": str(num_id)}, [
+        element("w:abstractNumId", {"w:val": str(abstract_id)}),
+        element("w:lvlOverride", {"w:ilvl": str(level)}, [element("w:startOverride", {"w:val": str(start)})]),
+    ]))
+    return num_id
+
+
+def set_numbering(p, num_id: int, level: int) -> None:
+    ppr = p.get_or_add_pPr()
+    num_pr = ppr.get_or_add_numPr()
+    num_pr.get_or_add_ilvl().val = level
+    num_pr.get_or_add_numId().val = num_id
+
+
+# --------------------------------------------------------------------------- settings & styles
+
+# CT_Settings order after w:updateFields / w:footnotePr (from the schema, as python-docx lists it)
+_SETTINGS_AFTER_FOOTNOTEPR = (
+    "w:endnotePr", "w:compat", "w:docVars", "w:rsids", "m:mathPr", "w:attachedSchema",
+    "w:themeFontLang", "w:clrSchemeMapping", "w:doNotIncludeSubdocsInStats",
+    "w:doNotAutoCompressPictures", "w:forceUpgrade", "w:captions", "w:readModeInkLockDown",
+    "w:smartTagType", "sl:schemaLibrary", "w:shapeDefaults", "w:doNotEmbedSmartTags",
+    "w:decimalSymbol", "w:listSeparator",
+)
+_SETTINGS_AFTER_UPDATEFIELDS = ("w:hdrShapeDefaults", "w:footnotePr") + _SETTINGS_AFTER_FOOTNOTEPR
+
+
+def set_update_fields(settings) -> None:
+    """Ask Word to refresh fields (the contents, page references) when it opens the file."""
+    if settings.find(qn("w:updateFields")) is None:
+        insert_in_order(settings, element("w:updateFields", {"w:val": "true"}), _SETTINGS_AFTER_UPDATEFIELDS)
+
+
+def set_default_language(styles, language: str) -> None:
+    """`w:lang` in the style defaults, so spelling and hyphenation use the pack's language."""
+    rpr_default = styles.find(qn("w:docDefaults"))
+    if rpr_default is None:
+        rpr_default = element("w:docDefaults")
+        styles.insert(0, rpr_default)
+    rpr_wrap = rpr_default.find(qn("w:rPrDefault"))
+    if rpr_wrap is None:
+        rpr_wrap = element("w:rPrDefault")
+        rpr_default.insert(0, rpr_wrap)
+    rpr = rpr_wrap.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = element("w:rPr")
+        rpr_wrap.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        # w:lang is near the end of CT_RPr; only w:eastAsianLayout, w:specVanish, w:oMath follow
+        lang = insert_in_order(rpr, element("w:lang"), ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+    lang.set(qn("w:val"), language)
+
+
+# --------------------------------------------------------------------------- pictures
+
+SVG_BLIP_URI = "{96DAC541-7B7A-43D3-8B79-37D633B846F1}"
+SVG_NS = "http://schemas.microsoft.com/office/drawing/2016/SVG/main"
+RT_IMAGE = RT.IMAGE
+
+
+def attach_svg(part, inline, svg: bytes, name: str) -> None:
+    """Add the SVG original to a picture whose `a:blip` shows a PNG fallback (Office 2016+
+    shows the SVG; older Word and LibreOffice show the fallback)."""
+    from docx.opc.part import Part
+
+    partname = part.package.next_partname("/word/media/image%d.svg")
+    svg_part = Part(partname, "image/svg+xml", svg, part.package)
+    r_id = part.relate_to(svg_part, RT_IMAGE)
+    blip = inline.xpath(".//a:blip")[0]
+    ext_lst = element("a:extLst")
+    ext = element("a:ext", {"uri": SVG_BLIP_URI})
+    from lxml import etree
+
+    svg_blip = etree.SubElement(ext, f"{{{SVG_NS}}}svgBlip", nsmap={"asvg": SVG_NS})
+    svg_blip.set(qn("r:embed"), r_id)
+    ext_lst.append(ext)
+    blip.append(ext_lst)
+
+
+def placeholder_png(width: int, height: int, rgb: tuple[int, int, int] = (0xE8, 0xEC, 0xF1)) -> bytes:
+    """A flat-coloured PNG made with the standard library, as the fallback picture for SVG
+    (no rasteriser is available without adding a dependency)."""
+    import struct
+    import zlib
+
+    width, height = max(1, width), max(1, height)
+    row = b"\x00" + bytes(rgb) * width
+    raw = row * height
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
+
+
+# --------------------------------------------------------------------------- reproducible package
+
+
+def reproducible_zip(blob: bytes, timestamp: _dt.datetime) -> bytes:
+    """Re-zip a saved package with one fixed entry time, a fixed entry order and fixed
+    compression, so the same inputs give the same bytes."""
+    stamp = timestamp.timetuple()[:6]
+    if stamp[0] < 1980:  # the zip format cannot date anything earlier
+        stamp = (1980, 1, 1, 0, 0, 0)
+    with zipfile.ZipFile(io.BytesIO(blob)) as source:
+        names = source.namelist()
+        first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
+        order = first + sorted(n for n in names if n not in first)
+        out = io.BytesIO()
+        with zipfile.ZipFile(out, "w") as target:
+            for name in order:
+                info = zipfile.ZipInfo(name, date_time=stamp)
+                info.compress_type = zipfile.ZIP_DEFLATED
+                info.external_attr = 0o644 << 16
+                info.create_system = 0
+                target.writestr(info, source.read(name), compresslevel=6)
+    return out.getvalue()
