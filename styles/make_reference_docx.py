@@ -110,6 +110,8 @@ def build() -> bytes:
     for story in (section.header, section.footer, section.first_page_header, section.first_page_footer):
         story.is_linked_to_previous = False
         story.paragraphs[0].style = doc.styles["Footer" if "footer" in story.part.partname else "Header"]
+    for story in (section.first_page_header, section.first_page_footer):
+        story.paragraphs[0].style = doc.styles["Normal"]  # the cover: no rule, no text
 
     # -- document defaults
     styles_el = doc.styles.element
@@ -181,7 +183,7 @@ def build() -> bytes:
     define(doc, "Caption", P, "Normal", "Body Text",
            p=ppr(spacing(0, 240, 240) + '<w:jc w:val="center"/>'), r=rpr(SANS, 9, italic=True, color=GREY))
     define(doc, "Footnote Text", P, "Normal",
-           p=ppr(spacing(0, 40, 240) + '<w:ind w:left="227" w:hanging="227"/>'), r=rpr(SERIF, 9))
+           p=ppr(spacing(0, 40, 240)), r=rpr(SERIF, 9))
     define(doc, "HTML Preformatted", P, "Normal",
            p=ppr('<w:shd w:val="clear" w:color="auto" w:fill="F2F4F7"/>' + spacing(60, 160, 240)
                  + '<w:ind w:left="170" w:right="170"/>'), r=rpr(MONO, 9))

@@ -189,7 +189,12 @@ class CT_Footnote(BaseOxmlElement):
         return self.xpath("./w:p | ./w:tbl")
 
 
+class CT_Footnotes(BaseOxmlElement):
+    """`w:footnotes`, the root of the footnotes part."""
+
+
 register_element_cls("w:footnote", CT_Footnote)
+register_element_cls("w:footnotes", CT_Footnotes)
 
 _FOOTNOTES_XML = (
     f'<w:footnotes xmlns:w="{W_NS}" xmlns:r="{R_NS}">'
@@ -421,9 +426,11 @@ def placeholder_png(width: int, height: int, rgb: tuple[int, int, int] = (0xE8, 
     import struct
     import zlib
 
-    width, height = max(1, width), max(1, height)
-    row = b"\x00" + bytes(rgb) * width
-    raw = row * height
+    width, height = max(3, width), max(3, height)
+    edge = (0xB8, 0xC2, 0xCE)  # a one-pixel frame, so the box reads as a figure's place
+    row = b"\x00" + bytes(edge) + bytes(rgb) * (width - 2) + bytes(edge)
+    rule = b"\x00" + bytes(edge) * width
+    raw = rule + row * (height - 2) + rule
 
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
