@@ -1,0 +1,155 @@
+"""One edition as one HTML document, through the style's jinja2 templates.
+
+Owns the template context (what a template can print) and the two flavours of the document:
+`for_print=True` is what WeasyPrint lays out (images and style files by URL through the
+memory fetcher, notes floated to the page foot); `for_print=False` is a standalone preview file
+for a browser (CSS inlined, images as data: URIs, notes after each section).
+
+The look is entirely in the style folder: `templates/pack.html.j2` (and what it includes),
+`print.css`, optionally `screen.css` for the preview.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from dataclasses import dataclass
+from typing import Callable
+
+import jinja2
+from markupsafe import Markup
+
+from . import model as m
+from .html_body import HtmlBody
+from .options import RenderOptions
+from .style import Style
+from .url_fetcher import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
+
+TEMPLATE = "pack.html.j2"
+PAGE_SIZES = {"a4": "A4", "letter": "letter"}
+_MONTHS = "January February March April May June July August September October November December".split()
+
+
+@dataclass(frozen=True)
+class AnnexPlaceholder:
+    """An annex as the print document reserves it: one blank page per annex page, at the
+    annex's own page size, so that contents, bookmarks and "Page X of Y" count it; the PDF
+    finisher lays the annex pages onto them."""
+
+    number: int  # 1-based
+    title: str
+    anchor: str
+    page_sizes: tuple[tuple[float, float], ...]  # (width, height) in PDF points, per page
+
+    @property
+    def pages(self) -> list[dict]:
+        return [{"page_name": f"annex-{self.number}-{i}", "width": w, "height": h} for i, (w, h) in enumerate(self.page_sizes)]
+
+
+def long_date(value: _dt.date | None) -> str:
+    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
+
+
+def _environment(style: Style) -> jinja2.Environment:
+    def load(name: str):
+        path = "templates/" + name
+        if not style.has(path):
+            return None
+        return style.text(path), f"{style.root}/{path}", lambda: True
+
+    env = jinja2.Environment(
+        loader=jinja2.FunctionLoader(load),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["long_date"] = long_date
+    return env
+
+
+def render_html(
+    edition: m.Edition,
+    style: Style,
+    options: RenderOptions,
+    *,
+    for_print: bool,
+    page_breaks: frozenset[int] = frozenset(),
+    annexes: tuple[AnnexPlaceholder, ...] = (),
+    resources: ResourceTable | None = None,
+) -> str:
+    """The HTML of `edition`. `page_breaks`, `annexes` and `resources` are for the PDF writer:
+    blocks its footnote fixer moved to a new page, annex placeholder pages, and the table
+    that gives images their URLs (it must be the one its URL fetcher serves)."""
+    if for_print:
+        table = resources if resources is not None else ResourceTable()
+        resource_url: Callable[[m.Resource], str] = table.url
+    else:
+        resource_url = lambda r: data_uri(r.data, r.media_type)  # noqa: E731
+
+    body = HtmlBody(edition, for_print=for_print, resource_url=resource_url, page_breaks=page_breaks)
+    sections = []
+    for section in edition.sections:
+        html = body.section_body(section)
+        notes = [
+            {"number": c.number, "anchor": c.anchor, "body": body.note_body(c.note)} for c in body.endnotes
+        ]
+        sections.append(
+            {
+                "id": section.id,
+                "title": section.title,
+                "body": html,
+                "endnotes": notes,
+                "headings": [
+                    {"anchor": h.anchor, "text": m.plain_text(h.children)} for h in section.headings(max_level=2)
+                ],
+                "contributors": [str(p) for p in section.contributors],
+            }
+        )
+
+    meta = edition.meta
+    credits = edition.credits
+
+    def asset(name: str) -> str:
+        """URL of a style file (a logo in a template, say)."""
+        if for_print:
+            return STYLE_BASE + name
+        return data_uri(style.data(name), media_type(name))
+
+    css = style.text("print.css")
+    if not for_print:
+        css = inline_css_urls(css, style)
+        if style.has("screen.css"):
+            css += "\n" + inline_css_urls(style.text("screen.css"), style)
+
+    context = {
+        "for_print": for_print,
+        "meta": meta,
+        "title": meta.title,
+        "subtitle": meta.subtitle or "",
+        "topic_label": edition.topic_label,
+        "is_full": edition.is_full,
+        "date": long_date(meta.date),
+        "iso_date": meta.date.isoformat() if meta.date else "",
+        "classification": meta.classification or "",
+        "language": meta.language or "en",
+        "page_size": PAGE_SIZES.get((meta.page_size or "A4").lower(), "A4"),
+        "section_break": meta.section_break,
+        "keywords": ", ".join(meta.keywords),
+        "authors": [p.name for p in meta.authors],
+        "prepared_by": [{"name": p.name, "affiliation": p.affiliation or ""} for p in credits.prepared_by],
+        "contributors": [{"name": p.name, "affiliation": p.affiliation or ""} for p in credits.contributors],
+        "by_section": [
+            {"id": c.section.id, "title": c.section.title, "people": [str(p) for p in c.people]}
+            for c in credits.by_section
+        ],
+        "sections": sections,
+        "annexes": [
+            {"title": a.title, "anchor": a.anchor, "pages": a.pages, "number": a.number} for a in annexes
+        ],
+        # The PDF's creation date: options.timestamp, so SOURCE_DATE_EPOCH makes builds reproducible.
+        "created": options.timestamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "css": Markup(css),
+        "asset": asset,
+        "base_url": STYLE_BASE if for_print else "",
+    }
+    return _environment(style).get_template(TEMPLATE).render(context)

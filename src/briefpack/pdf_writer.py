@@ -1,0 +1,92 @@
+"""An edition as a print-ready PDF: HTML (html_writer) → WeasyPrint layout → footnote check → PDF.
+
+Owns the print pipeline and its single door, `render_pdf`. WeasyPrint is imported here, lazily
+(it takes most of a second), and only ever sees in-memory files through the memory fetcher.
+The layout is repeated only when a footnote landed away from its call (see pdf_footnotes);
+annexes are reserved as pages in the layout and laid in afterwards (see pdf_finish).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from dataclasses import dataclass, field
+
+from . import model as m
+from .html_writer import render_html
+from .options import RenderOptions
+from .pdf_finish import lay_annexes, measure_annexes
+from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
+from .style import Style
+from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
+
+VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-4b", "pdf/ua-1", "pdf/ua-2")
+
+
+@dataclass
+class PdfOutput:
+    data: bytes
+    pages: int
+    warnings: list[str] = field(default_factory=list)
+
+
+class _Collect(logging.Handler):
+    """WeasyPrint's warnings and errors (a refused image, an unknown CSS property) as our warnings."""
+
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfOutput:
+    from weasyprint import HTML
+    from weasyprint.logger import LOGGER
+
+    if options.pdf_variant and options.pdf_variant not in VARIANTS:
+        raise ValueError(f"unknown PDF variant {options.pdf_variant!r}; choose one of {', '.join(VARIANTS)}")
+    warnings: list[str] = []
+    placeholders, annex_warnings = measure_annexes(edition.meta.annexes)
+    warnings += annex_warnings
+    resources = ResourceTable()
+    fetcher = make_fetcher(style, resources, allow_remote=options.allow_remote)
+
+    collect = _Collect()
+    LOGGER.addHandler(collect)
+    try:
+        breaks: frozenset[int] = frozenset()
+        for round_ in range(MAX_ROUNDS + 1):
+            html = render_html(
+                edition, style, options, for_print=True, page_breaks=breaks, annexes=tuple(placeholders), resources=resources
+            )
+            options.progress("pdf", "layout" if round_ == 0 else f"layout again to keep footnotes with their calls ({round_})")
+            document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=fetcher).render()
+            separations = find_separations(document)
+            if not separations:
+                break
+            new_breaks, hopeless = plan_page_breaks(separations, breaks)
+            if new_breaks == breaks or round_ == MAX_ROUNDS:
+                warnings += [s.describe() for s in separations]
+                break
+            breaks = new_breaks
+        options.progress("pdf", f"writing {len(document.pages)} pages")
+        data = document.write_pdf(
+            pdf_variant=options.pdf_variant,
+            # A fixed identifier keeps builds byte-identical (SOURCE_DATE_EPOCH); it still differs
+            # between packs because it hashes the HTML.
+            pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"),
+        )
+    finally:
+        LOGGER.removeHandler(collect)
+    warnings += [f"WeasyPrint: {msg}" for msg in collect.messages]
+
+    pages = len(document.pages)
+    if placeholders:
+        options.progress("pdf", "adding annexes")
+        annex_pages = sum(len(p.page_sizes) for p in placeholders)
+        data = lay_annexes(data, edition.meta.annexes, placeholders, pages - annex_pages)
+    return PdfOutput(data=data, pages=pages, warnings=warnings)
