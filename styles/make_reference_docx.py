@@ -129,7 +129,8 @@ def build() -> bytes:
 
     # -- paragraph styles
     define(doc, "Normal", P, p=ppr('<w:widowControl/>' + spacing(0, 0, 264)), r=rpr(SERIF, 11))
-    define(doc, "Body Text", P, "Normal", p=ppr(spacing(0, 160, 276)), r=rpr())
+    # space before as well as after, so text following a table or a list does not touch it
+    define(doc, "Body Text", P, "Normal", p=ppr(spacing(60, 100, 276)), r=rpr())
     define(doc, "Title", P, "Normal", "Subtitle",
            p=ppr(spacing(2600, 240, 240)), r=rpr(SANS, 30, bold=True, color=NAVY))
     define(doc, "Subtitle", P, "Normal", "Body Text",

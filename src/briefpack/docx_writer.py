@@ -392,9 +392,13 @@ class DocxWriter(m.Visitor):
         header_tr = table.rows[0]._tr
         header_tr.get_or_add_trPr().append(wx.element("w:tblHeader"))
         aligns = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+        widths = column_widths(node, columns, width)
+        for c, column_width in enumerate(widths):
+            table.columns[c].width = column_width
         for r, cells in enumerate((node.header, *node.rows)):
             for c in range(columns):
                 cell = table.cell(r, c)
+                cell.width = widths[c]
                 p = cell.paragraphs[0]
                 p.style = self.doc.styles[CELL_HEAD if r == 0 else CELL]
                 align = node.aligns[c] if c < len(node.aligns) else None
@@ -517,6 +521,25 @@ class DocxWriter(m.Visitor):
         drawing.append(inline)
         r.append(drawing)
         self.sink.append(r)
+
+
+def column_widths(table: m.Table, columns: int, total: int) -> list[int]:
+    """Share the text width by how much each column holds (a short code column next to a long
+    title column should not get the same third), within 8–60 % per column; Word and LibreOffice
+    keep fixed widths, so the stored grid is what readers see."""
+    weights = []
+    for c in range(columns):
+        texts = [m.plain_text(row[c].children) for row in (table.header, *table.rows) if c < len(row)]
+        lengths = [len(t) for t in texts]
+        longest = max(lengths, default=0)
+        average = sum(lengths) / len(lengths) if lengths else 0
+        word = max((len(w) for t in texts for w in t.split()), default=0)  # never break a word
+        weights.append(max(min(60.0, max(4.0, (longest + 2 * average) / 3)), word * 1.15) + 3)
+    shares = [max(0.08, min(0.60, w / sum(weights))) for w in weights]
+    scale = total / sum(shares)
+    widths = [int(share * scale) for share in shares]
+    widths[-1] += total - sum(widths)
+    return widths
 
 
 def svg_size(data: bytes) -> tuple[int, int]:
