@@ -39,6 +39,7 @@ class AnnexPlaceholder:
     title: str
     anchor: str
     page_sizes: tuple[tuple[float, float], ...]  # (width, height) in PDF points, per page
+    source: int = 0  # index of the annex in PackMeta.annexes
 
     @property
     def pages(self) -> list[dict]:

@@ -21,7 +21,7 @@ def measure_annexes(annexes: tuple[m.Annex, ...]) -> tuple[list[AnnexPlaceholder
 
     placeholders: list[AnnexPlaceholder] = []
     warnings: list[str] = []
-    for annex in annexes:
+    for source, annex in enumerate(annexes):
         try:
             reader = PdfReader(io.BytesIO(annex.resource.data))
             if reader.is_encrypted:
@@ -35,23 +35,20 @@ def measure_annexes(annexes: tuple[m.Annex, ...]) -> tuple[list[AnnexPlaceholder
             warnings.append(f"annex '{annex.title}' ({annex.resource.path.name}) left out: cannot read it ({exc})")
             continue
         number = len(placeholders) + 1
-        placeholders.append(AnnexPlaceholder(number, annex.title, f"annex-{number}", sizes))
+        placeholders.append(AnnexPlaceholder(number, annex.title, f"annex-{number}", sizes, source))
     return placeholders, warnings
 
 
 def lay_annexes(pdf: bytes, annexes: tuple[m.Annex, ...], placeholders: list[AnnexPlaceholder], first_page: int) -> bytes:
     """`pdf` with the annex pages drawn onto the placeholder pages that start at `first_page`
-    (0-based). Annexes match placeholders by title, in order."""
+    (0-based)."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import NameObject, NumberObject
 
     writer = PdfWriter(clone_from=io.BytesIO(pdf))
-    by_title = {}
-    for annex in annexes:
-        by_title.setdefault(annex.title, []).append(annex)
     page_index = first_page
     for placeholder in placeholders:
-        annex = by_title[placeholder.title].pop(0)
+        annex = annexes[placeholder.source]
         reader = PdfReader(io.BytesIO(annex.resource.data))
         for source in reader.pages:
             target = writer.pages[page_index]
