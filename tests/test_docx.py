@@ -464,3 +464,82 @@ def test_libreoffice_shows_contents_and_page_numbers(printed, sample):
             assert m.plain_text(heading.children) in contents
     assert f"Page 2 of {len(pages)}" in pages[1]
     assert "Page" not in pages[0], "the cover has no footer"
+
+
+# --------------------------------------------------------------------------- every node type
+
+ODD_SECTIONS = {
+    "odd.md": """
+        ---
+        title: Odd corners
+        topics: all
+        ---
+        Text with `code`, ~~struck~~ words, a hard\\
+        break and an inline ![dot](img/dot.png) image.[^n]
+
+        #### A deep heading
+
+        1. First
+           - a bullet inside[^n]
+           - another
+
+           A second paragraph in the item.
+        2. Second
+
+        > Quoted text
+        >
+        > - a list in a quote
+
+        ```python
+        def f():
+            return 1
+        ```
+
+        ---
+
+        | Left | Right |
+        |:-----|------:|
+        | a[^t] | 1 |
+
+        [^n]: A note with a list:
+
+            - one point
+            - [a link](https://example.org/in-note)
+
+        [^t]: Called from a table.
+    """,
+}
+
+
+@pytest.fixture(scope="module")
+def odd(tmp_path_factory) -> Built:
+    root = write_pack(tmp_path_factory.mktemp("odd"), "title: Odd pack\nslug: odd\nlanguage: fr\n", ODD_SECTIONS,
+                      {"sections/img/dot.png": PNG_BYTES})
+    edition = make_edition(load_pack(root))
+    return Built(edition, render_docx(edition, load_style(), OPTIONS))
+
+
+def test_every_node_type_lands_in_a_named_style(odd):
+    body = odd.part("word/document.xml")
+    names = odd.style_ids()
+    used = [names[s] for s in xp(body, "//w:body//w:p/w:pPr/w:pStyle/@w:val")]
+    for style in ("Heading 4", "List Number", "List Bullet 2", "List Continue", "Quote", "List Bullet",
+                  "HTML Preformatted", "Separator", "Table Text", "Table Heading"):
+        assert style in used, style
+    assert "HTMLCode" in xp(body, "//w:r/w:rPr/w:rStyle/@w:val")
+    assert xp(body, "//w:r[w:rPr/w:strike]/w:t/text()") == ["struck"]
+    code = xp(body, "//w:p[w:pPr/w:pStyle/@w:val='HTMLPreformatted']")[0]
+    assert len(xp(code, "w:r/w:br")) == 1 and "    return 1" in xp(code, "w:r/w:t/text()")
+    right = xp(body, "//w:tbl/w:tr[2]/w:tc[2]/w:p/w:pPr/w:jc/@w:val")
+    assert right == ["right"]
+    # the inline picture keeps its own small size
+    assert len(xp(body, "//w:drawing")) == 1
+
+    notes = odd.part("word/footnotes.xml")
+    note_list = xp(notes, "//w:footnote[@w:id='1']/w:p[w:pPr/w:numPr]")
+    assert len(note_list) == 2 and {xp(p, "string(w:pPr/w:pStyle/@w:val)") for p in note_list} == {"FootnoteText"}
+    assert odd.rels("word/_rels/footnotes.xml.rels")
+    assert xp(notes, "//w:footnote[@w:id='2']//w:t/text()")[-1] == "Called from a table."
+    assert xp(body, "//w:tbl//w:footnoteReference/@w:id") == ["2"]
+    assert xp(odd.part("word/styles.xml"), "w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val") == ["fr"]
+    assert not odd.edition.meta.classification and odd.doc.sections[0].footer.paragraphs[0].text.startswith("\t")

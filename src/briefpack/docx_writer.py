@@ -317,13 +317,19 @@ class DocxWriter(m.Visitor):
         if self.lists:
             depth = len(self.lists)
             suffix = "" if depth == 1 else f" {min(depth, 3)}"
-            if self.item_first:
+            if self.block_style == NOTE:
+                # lists inside notes keep the notes' small type; numbering still comes from w:numPr
+                family, suffix = NOTE, ""
+            elif self.item_first:
                 family = "List Number" if self.list_kinds[-1] == "ordered" else "List Bullet"
+            else:
+                family = "List Continue"
+            if self.item_first:
                 p = self.paragraph(family + suffix)
                 wx.set_numbering(p._p, self.lists[-1], depth - 1)
                 self.item_first = False
                 return p
-            return self.paragraph("List Continue" + suffix)
+            return self.paragraph(family + suffix)
         return self.paragraph(self.block_style)
 
     # ------------------------------------------------------------------ blocks
