@@ -19,7 +19,7 @@ from . import wordxml as wx
 BODY, QUOTE, NOTE, CELL, CELL_HEAD = "Body Text", "Quote", "Footnote Text", "Table Text", "Table Heading"
 LINK_CHAR, CODE_CHAR, NOTE_CHAR = "Hyperlink", "HTML Code", "Footnote Reference"
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
-CREDITS_ANCHOR = "credits"
+CREDITS_ANCHOR = "credits "  # the space keeps it apart from any section id
 
 
 def render_docx(edition: m.Edition, style, options) -> bytes:
@@ -61,7 +61,7 @@ class DocxWriter(m.Visitor):
         self._bookmark(CREDITS_ANCHOR)
 
         # walking state
-        self.container = self.doc  # where blocks go: the body, a table cell, a footnote
+        self.container = self.doc._body  # where blocks go: the body or a footnote
         self.story = self.part  # the part that owns relationships of what is being written
         self.section: m.Section | None = None
         self.block_style = BODY
@@ -82,6 +82,10 @@ class DocxWriter(m.Visitor):
         self.write_credits()
         self.write_header_footer()
         self.write_settings_and_properties()
+        # python-docx numbers drawings per part; Word wants the ids unique across the document
+        drawings = [*self.part.element.iter(wx.qn("wp:docPr")), *self.notes.element.iter(wx.qn("wp:docPr"))]
+        for number, doc_pr in enumerate(drawings, start=1):
+            doc_pr.set("id", str(number))
         buffer = io.BytesIO()
         self.doc.save(buffer)
         return wx.reproducible_zip(buffer.getvalue(), self.options.timestamp)
@@ -392,8 +396,7 @@ class DocxWriter(m.Visitor):
 
         columns = max(len(node.header), *(len(r) for r in node.rows)) if node.rows else len(node.header)
         width = self._text_width()
-        table = self.container.add_table(rows=1 + len(node.rows), cols=columns, width=width) \
-            if self.container is not self.doc else self.doc.add_table(rows=1 + len(node.rows), cols=columns)
+        table = self.container.add_table(rows=1 + len(node.rows), cols=columns, width=width)
         table.style = self.doc.styles["Brief Table"]
         header_tr = table.rows[0]._tr
         header_tr.get_or_add_trPr().append(wx.element("w:tblHeader"))
