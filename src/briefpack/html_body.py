@@ -157,6 +157,8 @@ class HtmlBody(m.Visitor):
     # ------------------------------------------------------------------ inlines
 
     def visit_Text(self, node: m.Text) -> Markup:
+        if self.note_depth and self.for_print:
+            return escape(node.text.replace("\n", " "))  # see visit_SoftBreak
         return escape(node.text)
 
     def visit_Emphasis(self, node: m.Emphasis) -> Markup:
@@ -206,7 +208,9 @@ class HtmlBody(m.Visitor):
         return element("span", body, class_="note", id=call.anchor, data_n=number)
 
     def visit_SoftBreak(self, node: m.SoftBreak) -> Markup:
-        return Markup("\n")
+        # A space, not a newline: WeasyPrint 70 breaks the line at every newline inside a
+        # footnote, whatever `white-space` says.
+        return Markup(" ")
 
     def visit_LineBreak(self, node: m.LineBreak) -> Markup:
         return void("br")
