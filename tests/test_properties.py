@@ -18,7 +18,7 @@ from briefpack.loader import read_pack
 from briefpack.options import RenderOptions
 from briefpack.resources import load_style
 from briefpack.selection import make_edition
-from pack_strategies import body, front_matter
+from pack_strategies import body, front_matter, valid_body
 from conftest import PNG_BYTES, write_pack
 
 PACK_YAML = "title: Fuzz\ntopics:\n  alpha: {title: Alpha, aliases: [first]}\n  beta: {title: Beta}\n"
@@ -68,9 +68,20 @@ def test_generated_packs_load_and_render_docx_html_or_fail_clearly(tmp_path_fact
     check_pack_builds_or_fails_clearly(root, formats=("docx", "html"))
 
 
-@settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
-@given(sections=st.lists(st.tuples(st.just({"title": "Generated", "topics": "all"}), body), min_size=1, max_size=2))
-def test_generated_valid_packs_render_pdf(tmp_path_factory, sections):
-    titled = [({"title": f"Section {i}", "topics": "all"}, text) for i, (_, text) in enumerate(sections)]
-    root = write_generated(tmp_path_factory.mktemp("fuzzpdf"), titled)
+def titled(bodies: list[str]) -> list[tuple[dict, str]]:
+    return [({"title": f"Section {i}", "topics": "all"}, text) for i, text in enumerate(bodies)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(valid_body, min_size=1, max_size=3))
+def test_generated_valid_packs_render_docx_and_html(tmp_path_factory, bodies):
+    root = write_generated(tmp_path_factory.mktemp("valid"), titled(bodies))
+    assert not read_pack(root).errors, read_pack(root).errors  # the generator makes valid packs
+    check_pack_builds_or_fails_clearly(root, formats=("docx", "html"))
+
+
+@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(valid_body, min_size=1, max_size=2))
+def test_generated_valid_packs_render_pdf(tmp_path_factory, bodies):
+    root = write_generated(tmp_path_factory.mktemp("validpdf"), titled(bodies))
     check_pack_builds_or_fails_clearly(root, formats=("pdf",))
