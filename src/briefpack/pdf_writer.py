@@ -8,6 +8,7 @@ annexes are reserved as pages in the layout and laid in afterwards (see pdf_fini
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -68,6 +69,9 @@ def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfO
             separations = find_separations(document)
             if not separations:
                 break
+            if edition.meta.section_break != "page":
+                # sections run on: a fix in one reflows the next, so the whole pack is one chain
+                separations = [dataclasses.replace(s, chain=None) for s in separations]
             new_breaks, hopeless = plan_page_breaks(separations, breaks)
             if new_breaks == breaks or round_ == MAX_ROUNDS:
                 warnings += [s.describe() for s in separations]
