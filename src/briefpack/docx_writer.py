@@ -510,7 +510,7 @@ class DocxWriter(m.Visitor):
         if svg:
             # No SVG rasteriser without a new dependency: the picture shows the SVG in Word 2016+
             # and a plain placeholder elsewhere (the caption still names the figure).
-            w, h = (resource.width, resource.height) if resource.width else svg_size(resource.data)
+            w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
             data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
         else:
             data = resource.data
@@ -549,21 +549,3 @@ def column_widths(table: m.Table, columns: int, total: int) -> list[int]:
     widths = [int(share * scale) for share in shares]
     widths[-1] += total - sum(widths)
     return widths
-
-
-def svg_size(data: bytes) -> tuple[int, int]:
-    """Width and height of an SVG from its root element (the loader leaves them unset), for the
-    aspect ratio of the picture frame; 16:9 when the file does not say."""
-    import re
-
-    head = data[:2048].decode("utf-8", "replace")
-    root = re.search(r"<svg\b[^>]*>", head, re.S)
-    if root:
-        box = re.search(r'viewBox\s*=\s*["\']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', root.group(0))
-        if box and float(box.group(1)) > 0 and float(box.group(2)) > 0:
-            return round(float(box.group(1))), round(float(box.group(2)))
-        w = re.search(r'\swidth\s*=\s*["\']([\d.]+)(px)?["\']', root.group(0))
-        h = re.search(r'\sheight\s*=\s*["\']([\d.]+)(px)?["\']', root.group(0))
-        if w and h and float(w.group(1)) > 0 and float(h.group(1)) > 0:
-            return round(float(w.group(1))), round(float(h.group(1)))
-    return 800, 450

@@ -94,6 +94,7 @@ def read_image_bytes(path: Path, data: bytes) -> Resource:
         head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
         if not head.startswith(b"<") or b"<svg" not in data[:65536].lower():
             raise ResourceProblem(f"'{path.name}' is not an SVG image")
+        width, height = svg_size(data)
     else:
         from PIL import Image as PILImage, UnidentifiedImageError  # WeasyPrint's own dependency
 
@@ -107,6 +108,21 @@ def read_image_bytes(path: Path, data: bytes) -> Resource:
         if actual != media_type:
             raise ResourceProblem(f"'{path.name}' claims to be {media_type} but is {actual or 'something else'}")
     return Resource(path=path, data=data, media_type=media_type, width=width, height=height)
+
+
+def svg_size(data: bytes) -> tuple[int | None, int | None]:
+    """Intrinsic size of an SVG from its root element: the viewBox, else width/height in px."""
+    root = re.search(rb"<svg\b[^>]*>", data[:65536], re.S)
+    if root:
+        tag = root.group(0).decode("utf-8", "replace")
+        box = re.search(r'viewBox\s*=\s*["\']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', tag)
+        if box and float(box.group(1)) > 0 and float(box.group(2)) > 0:
+            return round(float(box.group(1))), round(float(box.group(2)))
+        w = re.search(r'\swidth\s*=\s*["\']([\d.]+)(px)?["\']', tag)
+        h = re.search(r'\sheight\s*=\s*["\']([\d.]+)(px)?["\']', tag)
+        if w and h and float(w.group(1)) > 0 and float(h.group(1)) > 0:
+            return round(float(w.group(1))), round(float(h.group(1)))
+    return None, None
 
 
 def read_annex(path: Path) -> Resource:
