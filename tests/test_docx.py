@@ -543,3 +543,21 @@ def test_every_node_type_lands_in_a_named_style(odd):
     assert xp(body, "//w:tbl//w:footnoteReference/@w:id") == ["2"]
     assert xp(odd.part("word/styles.xml"), "w:docDefaults/w:rPrDefault/w:rPr/w:lang/@w:val") == ["fr"]
     assert not odd.edition.meta.classification and odd.doc.sections[0].footer.paragraphs[0].text.startswith("\t")
+
+
+def test_svg_figure_has_a_real_png_fallback_and_keeps_the_svg():
+    """LibreOffice and older Word show the PNG; Word 2016+ draws the SVG itself."""
+    import zipfile
+
+    from PIL import Image
+
+    edition = make_edition(load_pack(SAMPLE), [])
+    data = render_docx(edition, load_style(), OPTIONS)
+    with zipfile.ZipFile(io.BytesIO(data)) as z:
+        media = {n: z.read(n) for n in z.namelist() if n.startswith("word/media/")}
+    svgs = [n for n in media if n.endswith(".svg")]
+    pngs = [Image.open(io.BytesIO(b)) for n, b in media.items() if n.endswith(".png")]
+    assert svgs and pngs
+    png = max(pngs, key=lambda im: im.width)
+    assert png.width >= 1000
+    assert len(set(png.convert("RGB").getdata())) > 50  # a drawing, not a flat placeholder box

@@ -6,6 +6,7 @@ traceback.
 
 from __future__ import annotations
 
+import logging
 import sys
 import time
 from pathlib import Path
@@ -36,6 +37,20 @@ class _Status:
             click.secho(line, err=True, dim=True)
         else:
             click.echo(line, err=True)
+
+
+class _WarningHandler(logging.Handler):
+    """Writers report problems that do not stop a build through the 'briefpack' logger."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        click.secho(f"warning: {record.getMessage()}", err=True, fg="yellow")
+
+
+def _show_warnings() -> None:
+    logger = logging.getLogger("briefpack")
+    if not any(isinstance(h, _WarningHandler) for h in logger.handlers):
+        logger.addHandler(_WarningHandler(logging.WARNING))
+        logger.propagate = False
 
 
 def _fail(exc: BriefpackError) -> None:
@@ -107,6 +122,7 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
     if each_topic and topics:
         raise click.UsageError("use either --topic or --each-topic, not both")
     status = _Status(quiet)
+    _show_warnings()
 
     def once(force_now: bool) -> bool:
         try:

@@ -10,10 +10,14 @@ arrive in memory.
 from __future__ import annotations
 
 import io
+import logging
 from contextlib import contextmanager
 
 from . import model as m
 from . import wordxml as wx
+from .raster import RasterError, svg_to_png
+
+LOGGER = logging.getLogger("briefpack")
 
 # Paragraph styles by role; the names are Word's built-in ones where Word has one.
 BODY, QUOTE, NOTE, CELL, CELL_HEAD = "Body Text", "Quote", "Footnote Text", "Table Text", "Table Heading"
@@ -508,10 +512,14 @@ class DocxWriter(m.Visitor):
         resource = image.resource
         svg = resource.media_type == "image/svg+xml"
         if svg:
-            # No SVG rasteriser without a new dependency: the picture shows the SVG in Word 2016+
-            # and a plain placeholder elsewhere (the caption still names the figure).
+            # The picture carries the SVG (Word 2016+ draws it) and a PNG of it for every other
+            # client; a plain placeholder only if the SVG cannot be rasterised.
             w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
-            data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
+            try:
+                data = svg_to_png(resource.data, 1600)  # sharp in print at text width
+            except RasterError as exc:
+                LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
+                data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
         else:
             data = resource.data
         if svg:
