@@ -92,3 +92,17 @@ def test_second_build_into_a_busy_folder_says_so(tmp_path):
             build(tmp_path)
     assert "another briefpack build is writing" in str(info.value)
     build(tmp_path)  # free again afterwards
+
+
+def test_builds_are_byte_identical_with_source_date_epoch(tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1412121600")  # 2014-10-01
+    a = build(tmp_path / "a", formats=("pdf", "docx"))
+    b = build(tmp_path / "b", formats=("pdf", "docx"), jobs=1)
+    assert [p.name for p in a.written] == [p.name for p in b.written]
+    for pa, pb in zip(a.written, b.written):
+        assert pa.read_bytes() == pb.read_bytes(), pa.name
+    from docx import Document
+
+    props = Document(a.written[1]).core_properties
+    assert props.author and "python-docx" not in (props.author or "") + (props.last_modified_by or "")
+    assert props.created.year == 2014
