@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from briefpack import model as m
-from briefpack.errors import SourceError
+from briefpack.errors import SourceError, display_path
 from briefpack.loader import load_pack, read_pack
 from conftest import PNG_BYTES, SAMPLE, TRADE_PACK_YAML, write_pack
 
@@ -107,7 +107,7 @@ def test_bad_yaml_in_pack_yaml(tmp_path):
 def test_bad_yaml_in_front_matter_has_its_line(tmp_path):
     root = one_section(tmp_path, "Body\n", front="title: S\ntopics: [alpha\norder: 1")
     (msg,) = problems_of(root)
-    assert msg.startswith(os.path.relpath(root / "sections" / "s.md") + ":")
+    assert msg.startswith(display_path(root / "sections" / "s.md") + ":")
     assert "invalid YAML" in msg
 
 

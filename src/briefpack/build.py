@@ -7,6 +7,7 @@ takes most of a second to import).
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 from concurrent.futures import ProcessPoolExecutor
@@ -149,8 +150,10 @@ _WORK: tuple | None = None
 
 
 def _render_job(i: int) -> Rendered:
-    jobs, style, options = _WORK
-    edition, fmt, _, _ = jobs[i]
+    jobs, style, options, queue = _WORK
+    edition, fmt, name, _ = jobs[i]
+    # progress from a child travels back to the parent, which owns the callback
+    options = dataclasses.replace(options, progress=lambda stage, detail: queue.put((stage, f"{name}: {detail}")))
     return render(edition, fmt, style, options)
 
 
@@ -159,26 +162,37 @@ def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
     if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in _start_methods():
         out = []
         for edition, fmt, name, _ in jobs:
-            progress("render", f"{name}")
-            out.append(render(edition, fmt, style, options))
+            named = dataclasses.replace(options, progress=lambda stage, detail, name=name: progress(stage, f"{name}: {detail}"))
+            out.append(render(edition, fmt, style, named))
         return out
     global _WORK
     import multiprocessing
+    import threading
 
-    # The children do not report progress themselves (the callback lives here).
-    quiet_options = RenderOptions(options.pdf_variant, options.allow_remote, options.timestamp)
-    _WORK = (jobs, style, quiet_options)
+    if any(fmt == "pdf" for _, fmt, _, _ in jobs):
+        import weasyprint  # noqa: F401  (imported once here, inherited by every forked worker)
+    ctx = multiprocessing.get_context("fork")
+    queue = ctx.SimpleQueue()
+
+    def relay() -> None:
+        while (item := queue.get()) is not None:
+            progress(*item)
+
+    relay_thread = threading.Thread(target=relay, daemon=True)
+    relay_thread.start()
+    _WORK = (jobs, style, options, queue)
     try:
-        ctx = multiprocessing.get_context("fork")
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
             futures = [pool.submit(_render_job, i) for i in range(len(jobs))]
             results = []
             for (edition, fmt, name, _), future in zip(jobs, futures):
                 results.append(future.result())
-                progress("render", f"{name} done")
+                progress("render", f"{name}: done")
             return results
     finally:
         _WORK = None
+        queue.put(None)
+        relay_thread.join(5)
 
 
 def _start_methods() -> list[str]:

@@ -7,6 +7,7 @@ traceback.
 from __future__ import annotations
 
 import logging
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -21,22 +22,33 @@ PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 
 
 class _Status:
-    """Progress reporting: status lines on stderr; quiet with --quiet."""
+    """Progress on stderr. On a terminal: one line, rewritten in place, shown once a build has
+    taken more than a moment. Otherwise (a log, CI): plain status lines. Nothing with --quiet."""
+
+    DELAY = 0.4  # seconds before a terminal shows anything
 
     def __init__(self, quiet: bool):
         self.quiet = quiet
         self.start = time.monotonic()
         self.tty = sys.stderr.isatty()
+        self.shown = False
 
     def __call__(self, stage: str, detail: str) -> None:
         if self.quiet or stage == "wrote":
             return
         elapsed = time.monotonic() - self.start
         line = f"[{elapsed:5.1f}s] {stage}: {detail}"
-        if self.tty:
-            click.secho(line, err=True, dim=True)
-        else:
+        if not self.tty:
             click.echo(line, err=True)
+        elif elapsed >= self.DELAY:
+            width = shutil.get_terminal_size((100, 20)).columns - 1
+            click.echo("\r\033[K" + line[:width], err=True, nl=False)
+            self.shown = True
+
+    def clear(self) -> None:
+        if self.shown:
+            click.echo("\r\033[K", err=True, nl=False)
+            self.shown = False
 
 
 class _WarningHandler(logging.Handler):
@@ -132,10 +144,12 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
                 jobs=jobs, progress=status,
             )
         except BriefpackError as exc:
+            status.clear()
             if not watch:
                 _fail(exc)
             _report_error(exc)
             return False
+        status.clear()
         _report(result, quiet)
         return True
 

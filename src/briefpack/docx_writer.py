@@ -28,7 +28,7 @@ CREDITS_ANCHOR = "credits "  # the space keeps it apart from any section id
 
 def render_docx(edition: m.Edition, style, options) -> bytes:
     """The pack as .docx bytes; the same edition, style and timestamp give the same bytes."""
-    options.progress("docx", f"{edition.name}: writing Word document")
+    options.progress("docx", "writing Word document")
     writer = DocxWriter(edition, style.data("reference.docx"), options)
     return writer.render()
 

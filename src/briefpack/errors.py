@@ -16,9 +16,10 @@ def display_path(path: Path | None) -> str:
     if path is None:
         return "<pack>"
     try:
-        return os.path.relpath(path)
+        relative = os.path.relpath(path)
     except ValueError:  # another drive (Windows)
         return str(path)
+    return str(path) if relative.startswith("..") else relative
 
 
 @dataclass(frozen=True)
