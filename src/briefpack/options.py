@@ -29,3 +29,5 @@ class RenderOptions:
     allow_remote: bool = False
     timestamp: _dt.datetime = field(default_factory=build_timestamp)
     progress: Progress = _quiet
+    #: PDF layout processes: None chooses (several for a large pack on several CPUs), 1 never splits
+    pdf_processes: int | None = None

@@ -18,6 +18,7 @@ from .html_writer import render_html
 from .options import RenderOptions
 from .pdf_finish import lay_annexes, measure_annexes
 from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
+from .pdf_parallel import cannot_split, processes_for, render_parallel
 from .style import Style
 from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
 
@@ -53,6 +54,11 @@ def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfO
     warnings: list[str] = []
     placeholders, annex_warnings = measure_annexes(edition.meta.annexes)
     warnings += annex_warnings
+    processes = processes_for(edition, options)
+    if processes > 1 and cannot_split(edition, style, options) is None:
+        parallel = _render_in_parallel(edition, style, options, processes, placeholders, warnings)
+        if parallel is not None:
+            return parallel
     resources = ResourceTable()
     fetcher = make_fetcher(style, resources, allow_remote=options.allow_remote)
 
@@ -89,6 +95,28 @@ def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfO
     warnings += [f"WeasyPrint: {msg}" for msg in collect.messages]
 
     pages = len(document.pages)
+    if placeholders:
+        options.progress("pdf", "adding annexes")
+        annex_pages = sum(len(p.page_sizes) for p in placeholders)
+        data = lay_annexes(data, edition.meta.annexes, placeholders, pages - annex_pages)
+    return PdfOutput(data=data, pages=pages, warnings=warnings)
+
+
+def _render_in_parallel(edition, style, options, processes, placeholders, warnings) -> PdfOutput | None:
+    """A large edition laid out in several processes and joined (see pdf_parallel); None when
+    it cannot be split, and the caller lays it out as one document."""
+    from weasyprint.logger import LOGGER
+
+    collect = _Collect()
+    LOGGER.addHandler(collect)
+    try:
+        laid = render_parallel(edition, style, options, processes, placeholders, warnings)
+    finally:
+        LOGGER.removeHandler(collect)
+    if laid is None:
+        return None
+    data, pages = laid
+    warnings += [f"WeasyPrint: {msg}" for msg in collect.messages if f"WeasyPrint: {msg}" not in warnings]
     if placeholders:
         options.progress("pdf", "adding annexes")
         annex_pages = sum(len(p.page_sizes) for p in placeholders)

@@ -1,0 +1,559 @@
+"""A large edition as one PDF laid out in parallel processes, joined into the PDF a single layout gives.
+
+Sections start on a new page (`section_break: page`), so each section's pages depend only on
+the section: contiguous runs of sections ("chunks") are laid out in forked processes, each as a
+WeasyPrint document without margin boxes (no running heads, no "Page X of Y"). Then, in this
+process, one cheap *frame* document is laid out from the style's own templates: the cover, the
+contents, one empty placeholder page per body page, the credits and the annex pages. Each
+placeholder page holds invisible, absolutely positioned boxes copied from the chunk layouts —
+the anchors, the bookmarks and the link rectangles of that body page — so WeasyPrint itself
+writes the running heads and footers with the right numbers, the contents with the right page
+numbers and links, the outline and every internal and external link of the joined PDF. Last,
+pypdf draws each laid-out body page onto its placeholder page (as a form XObject, shifted to the
+margins of that page's side) and the annexes are laid in as usual.
+
+Footnotes are kept with their calls as in the single layout (pdf_footnotes), but a section that
+needs a new page break is laid out again alone, not the whole pack: each extra round costs the
+pages of the sections it fixes.
+
+`render_parallel` returns None when the edition cannot be split this way (PDF/A and PDF/UA
+variants need one tagged document; sections that run on; a style whose page rules depend on
+more than the left/right side); the caller then lays it out as one document.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import io
+import logging
+import multiprocessing
+import os
+import re
+from dataclasses import dataclass, field
+
+from markupsafe import Markup
+
+from . import model as m
+from .html_body import HtmlBody, element
+from .html_writer import AnnexPlaceholder, render_html
+from .options import RenderOptions
+from .pdf_footnotes import MAX_ROUNDS, Separation, find_separations, plan_page_breaks
+from .style import Style
+from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
+
+#: Below this many estimated pages one layout is faster than forking and joining.
+MIN_PAGES = 60
+#: Characters of model text (repr) per printed page in the house style, measured on generated packs.
+_CHARS_PER_PAGE = 4200
+
+_MARGIN_BOXES = (
+    "top-left-corner", "top-left", "top-center", "top-right", "top-right-corner", "left-top", "left-middle",
+    "left-bottom", "right-top", "right-middle", "right-bottom", "bottom-left-corner", "bottom-left",
+    "bottom-center", "bottom-right", "bottom-right-corner",
+)
+#: Chunks are laid out without margin boxes or page background: the frame page draws those.
+_CHUNK_CSS = "\n".join(
+    f"@page{side} {{ background: none !important; "
+    + " ".join(f"@{box} {{ content: none !important; }}" for box in _MARGIN_BOXES)
+    + " }"
+    for side in ("", " :left", " :right")
+)
+#: The frame's placeholder pages and the invisible boxes on them.
+_FRAME_CSS = """
+.bp-page { break-before: page; position: relative; height: 0; margin: 0; padding: 0; border: 0; }
+.bp-page > * { position: absolute; display: block; margin: 0; padding: 0; border: 0; width: 0; height: 0;
+               background: none; text-decoration: none; }
+.bp-page > .bp-mark { bookmark-label: attr(data-label); }
+"""
+#: Page selectors whose rules would apply to the wrong pages of a chunk (its first page is not
+#: the pack's first page) — such a style is laid out as one document.
+_UNSAFE_PAGE_SELECTOR = re.compile(r"@page[^{;]*:(first|blank|nth)", re.I)
+
+
+# ----------------------------------------------------------------------------------- results
+
+
+@dataclass
+class PageLayout:
+    """What the frame needs of one laid-out body page (CSS px from the page's top-left)."""
+
+    width: float
+    height: float
+    content: tuple[float, float, float, float]  # x, y, width, height of the page area
+    blank: bool
+    anchors: list[tuple[str, float, float]]
+    links: list[tuple[str, str, tuple[float, float, float, float]]]  # type, target, x1 y1 x2 y2
+    bookmarks: list[tuple[int, str, float, float, str]]  # level, label, x, y, state
+
+
+@dataclass
+class ChunkResult:
+    pdf: bytes
+    pages: list[PageLayout]
+    separations: list[tuple[Separation, int, int | None]]  # unfixed; call/note page in the chunk
+    messages: list[str] = field(default_factory=list)  # WeasyPrint warnings
+    rounds: int = 1
+    relaid_pages: int = 0
+
+
+# ----------------------------------------------------------------------------------- entry point
+
+
+def processes_for(edition: m.Edition, options: RenderOptions) -> int:
+    """How many processes to lay `edition` out in: 1 means one layout in this process."""
+    wanted = getattr(options, "pdf_processes", None)
+    if wanted is not None:
+        return max(1, min(int(wanted), len(edition.sections)))
+    if multiprocessing.parent_process() is not None:
+        return 1  # already a worker of a parallel build: do not multiply processes
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cpus = os.cpu_count() or 1
+    if cpus < 2 or estimate_pages(edition) < MIN_PAGES:
+        return 1
+    return max(1, min(cpus, len(edition.sections)))
+
+
+def estimate_pages(edition: m.Edition) -> float:
+    return sum(_size(s) for s in edition.sections) / _CHARS_PER_PAGE + 0.5 * len(edition.sections)
+
+
+def cannot_split(edition: m.Edition, style: Style, options: RenderOptions) -> str | None:
+    """Why `edition` must be laid out as one document, or None."""
+    if options.pdf_variant:
+        return f"{options.pdf_variant} needs one tagged document"
+    if edition.meta.section_break != "page":
+        return "sections run on (section_break: none)"
+    if len(edition.sections) < 2:
+        return "one section"
+    if "fork" not in multiprocessing.get_all_start_methods():
+        return "no fork() on this system"
+    if _UNSAFE_PAGE_SELECTOR.search(style.text("print.css")):
+        return "the style has :first, :blank or :nth() page rules"
+    return None
+
+
+def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, processes: int, placeholders, warnings):
+    """The PDF bytes and page count of `edition` laid out in `processes` chunks, before annexes
+    are laid in; or None (see the module docstring). `placeholders` are the annex placeholders
+    (pdf_finish.measure_annexes); WeasyPrint's and the footnote fixer's warnings are appended
+    to `warnings`."""
+    import weasyprint  # noqa: F401  (imported before forking: children inherit it)
+
+    if cannot_split(edition, style, options):
+        return None
+    chunks = split_sections(edition.sections, processes)
+    sizes = ", ".join(str(len(c)) for c in chunks)
+    options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
+    results = _lay_out_chunks(edition, style, options, chunks)
+
+    pages = [p for r in results for p in r.pages]
+    if any(p.blank for p in pages):
+        return None  # the style inserts blank pages: page sides matter
+    options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
+    frame = _lay_out_frame(edition, style, options, pages, placeholders)
+    if frame is None:
+        return None
+    document, html, first_body = frame
+    frame_pages = document.pages[first_body:first_body + len(pages)]
+    shifts = []
+    for body, page in zip(pages, frame_pages):
+        box = page._page_box
+        content = (box.content_box_x(), box.content_box_y(), box.width, box.height)
+        if (round(body.width, 2), round(body.height, 2)) != (round(page.width, 2), round(page.height, 2)) or (
+            round(body.content[2], 2), round(body.content[3], 2)) != (round(content[2], 2), round(content[3], 2)):
+            return None  # left and right pages differ in more than their margins
+        if _paints_background(box):
+            return None  # the page background would hide the body drawn under the frame
+        shifts.append((content[0] - body.content[0], content[1] - body.content[1]))
+
+    for result in results:
+        warnings += [f"WeasyPrint: {msg}" for msg in result.messages if f"WeasyPrint: {msg}" not in warnings]
+    offset = first_body
+    for result in results:
+        for sep, call_page, note_page in result.separations:
+            moved = dataclasses.replace(
+                sep, call_page=offset + call_page, note_page=None if note_page is None else offset + note_page
+            )
+            warnings.append(moved.describe())
+        offset += len(result.pages)
+
+    options.progress("pdf", f"writing {len(document.pages)} pages")
+    frame_pdf = document.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
+    options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
+    data = join_pages(frame_pdf, [r.pdf for r in results], first_body, shifts)
+    return data, len(document.pages)
+
+
+# ----------------------------------------------------------------------------------- chunks
+
+
+def _size(section: m.Section) -> int:
+    return len(repr(section.children)) + len(repr(section.footnotes))
+
+
+def split_sections(sections: tuple[m.Section, ...], k: int) -> list[tuple[m.Section, ...]]:
+    """`sections` in at most `k` contiguous runs of similar size (greedy on cumulative size)."""
+    k = max(1, min(k, len(sections)))
+    sizes = [_size(s) + _CHARS_PER_PAGE // 2 for s in sections]  # a section's last page is half empty
+    total = sum(sizes)
+    chunks: list[tuple[m.Section, ...]] = []
+    start, running = 0, 0
+    for i, size in enumerate(sizes):
+        running += size
+        left = len(sections) - i - 1
+        target = total * (len(chunks) + 1) / k
+        if len(chunks) < k - 1 and left >= k - 1 - len(chunks) and (running >= target or left == k - 1 - len(chunks)):
+            # close the chunk here, or before this section when that is nearer the target
+            if i > start and running - target > target - (running - size) and running - size > total * len(chunks) / k:
+                chunks.append(tuple(sections[start:i]))
+                start = i
+            else:
+                chunks.append(tuple(sections[start:i + 1]))
+                start = i + 1
+    chunks.append(tuple(sections[start:]))
+    return [c for c in chunks if c]
+
+
+# Work for forked workers, set before forking and inherited (nothing big is pickled).
+_WORK: tuple | None = None
+
+
+def _chunk_job(index: int) -> ChunkResult:
+    edition, style, options, chunks = _WORK
+    return lay_out_chunk(edition, style, options, chunks[index])
+
+
+def _lay_out_chunks(edition, style, options, chunks) -> list[ChunkResult]:
+    global _WORK
+    if len(chunks) == 1:
+        return [lay_out_chunk(edition, style, options, chunks[0])]
+    from concurrent.futures import ProcessPoolExecutor
+
+    _WORK = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
+            futures = [pool.submit(_chunk_job, i) for i in range(len(chunks))]
+            results = []
+            for i, future in enumerate(futures):
+                result = future.result()
+                extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
+                options.progress("pdf", f"layout: chunk {i + 1}/{len(chunks)}, {len(result.pages)} pages{extra}")
+                results.append(result)
+            return results
+    finally:
+        _WORK = None
+
+
+def _quiet(stage: str, detail: str) -> None:
+    pass
+
+
+class _Collect(logging.Handler):
+    def __init__(self):
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message not in self.messages:
+            self.messages.append(message)
+
+
+def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections) -> ChunkResult:
+    """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
+    with their calls: a section the footnote fixer changes is laid out again alone."""
+    from weasyprint import CSS, HTML
+    from weasyprint.logger import LOGGER
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()  # shared, so pages of several layouts can be written as one PDF
+    chunk_css = CSS(string=_CHUNK_CSS, font_config=fonts)
+    blocks = _blocks_per_section(edition, sections)
+    breaks: dict[str, frozenset[int]] = {s.id: frozenset() for s in sections}  # block numbers within the section
+    final: dict[str, list] = {}
+    unfixed: dict[str, list[tuple[Separation, int, int | None]]] = {}
+    todo = list(sections)
+    rounds, relaid = 0, 0
+    collect = _Collect()
+    LOGGER.addHandler(collect)
+    keep = []  # documents whose pages are kept (their boxes must stay alive)
+    try:
+        for round_ in range(MAX_ROUNDS + 1):
+            rounds += 1
+            offsets, numbered = {}, 0
+            for s in todo:
+                offsets[s.id] = numbered
+                numbered += blocks[s.id]
+            global_breaks = frozenset(offsets[s.id] + b for s in todo for b in breaks[s.id])
+            resources = ResourceTable()
+            html = render_html(
+                dataclasses.replace(edition, sections=tuple(todo)), style, options, for_print=True,
+                page_breaks=global_breaks, resources=resources,
+            )
+            fetcher = make_fetcher(style, resources, allow_remote=options.allow_remote)
+            document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=fetcher)
+            if not _keep_only_sections(document, [s.id for s in todo]):
+                raise RuntimeError("the style's templates do not give each section its own element with the section id")
+            document = document.render(stylesheets=[chunk_css], font_config=fonts)
+            keep.append(document)
+            if round_:
+                relaid += len(document.pages)
+            by_section = _pages_by_section(document, [s.id for s in todo])
+            separations = find_separations(document)
+            new_breaks, _ = plan_page_breaks(separations, global_breaks)
+            next_todo = []
+            for s in todo:
+                first, last = offsets[s.id], offsets[s.id] + blocks[s.id]
+                mine = frozenset(b - first for b in new_breaks if first < b <= last)
+                start, pages = by_section[s.id]
+                if mine != breaks[s.id] and round_ < MAX_ROUNDS:
+                    breaks[s.id] = mine
+                    next_todo.append(s)
+                    continue
+                final[s.id] = pages
+                unfixed[s.id] = [
+                    (sep, sep.call_page - start, None if sep.note_page is None else sep.note_page - start)
+                    for sep in separations
+                    if sep.chain == s.id
+                ]
+            todo = next_todo
+            if not todo:
+                break
+    finally:
+        LOGGER.removeHandler(collect)
+
+    pages = [p for s in sections for p in final[s.id]]
+    separations = []
+    page_no = 0
+    for s in sections:
+        separations += [(sep, page_no + c, None if n is None else page_no + n) for sep, c, n in unfixed[s.id]]
+        page_no += len(final[s.id])
+    pdf = keep[0].copy(pages).write_pdf()
+    known = edition.anchors | {c.anchor for c in edition.calls.values()}
+    messages = [
+        msg for msg in collect.messages
+        if not (msg.startswith("No anchor #") and msg[len("No anchor #"):].split(" ")[0] in known)
+    ]
+    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid)
+
+
+def _blocks_per_section(edition: m.Edition, sections) -> dict[str, int]:
+    """How many `data-b` blocks the print HTML gives each section (the footnote fixer's unit)."""
+    body = HtmlBody(edition, for_print=True, resource_url=lambda r: "")
+    counts = {}
+    for s in sections:
+        before = body.block_no
+        body.section_body(s)
+        counts[s.id] = body.block_no - before
+    return counts
+
+
+def _pages_by_section(document, ids: list[str]) -> dict[str, tuple[int, list]]:
+    """Section id → (index of its first page, its pages); each section starts a page."""
+    starts = {}
+    for index, page in enumerate(document.pages):
+        for name in page.anchors:
+            if name in ids and name not in starts:
+                starts[name] = index
+    out = {}
+    for i, sid in enumerate(ids):
+        start = starts[sid]
+        end = starts[ids[i + 1]] if i + 1 < len(ids) else len(document.pages)
+        out[sid] = (start, document.pages[start:end])
+    return out
+
+
+def _page_layout(page) -> PageLayout:
+    box = page._page_box
+    return PageLayout(
+        width=page.width,
+        height=page.height,
+        content=(box.content_box_x(), box.content_box_y(), box.width, box.height),
+        blank=bool(box.page_type.blank),
+        anchors=[(name, box_[0], box_[1]) for name, box_ in page.anchors.items()],
+        links=[(kind, target, tuple(rect)) for kind, target, rect, _ in page.links if kind in ("internal", "external")],
+        bookmarks=[(level, label, x, y, state) for level, label, (x, y), state in page.bookmarks],
+    )
+
+
+# ----------------------------------------------------------------------------------- the tree
+
+
+def _section_elements(root, ids: list[str]):
+    wanted = set(ids)
+    found = {}
+    parents = {}
+    for parent in root.iter():
+        for child in parent:
+            parents[child] = parent
+            sid = child.get("id")
+            if sid in wanted and sid not in found:
+                found[sid] = child
+    if set(found) != wanted:
+        return None, parents
+    return [found[i] for i in ids], parents
+
+
+def _keep_only_sections(document, ids: list[str]) -> bool:
+    """Prune the parsed HTML of `document` (a weasyprint.HTML) to the elements of the sections
+    `ids`: no cover, contents or credits. False when the sections are not siblings."""
+    import cssselect2
+
+    root = document.etree_element
+    elements, parents = _section_elements(root, ids)
+    if elements is None or len({id(parents[e]) for e in elements}) != 1:
+        return False
+    keep = {id(e) for e in elements}
+    node = parents[elements[0]]
+    for child in list(node):
+        if id(child) not in keep:
+            node.remove(child)
+    while node in parents and node.tag != "body":
+        parent = parents[node]
+        for child in list(parent):
+            if child is not node:
+                parent.remove(child)
+        node = parent
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
+    document.etree_element = root
+    return True
+
+
+# ----------------------------------------------------------------------------------- the frame
+
+
+def _px(value: float) -> str:
+    return f"{value:.4f}".rstrip("0").rstrip(".") + "px"
+
+
+def frame_page(body: PageLayout, number: int, seen: set[str]) -> Markup:
+    """A placeholder page: the anchors, bookmarks and links of `body`, invisible, in place.
+    An anchor is only the first box with its name (a section runs over pages): `seen` holds
+    the names placed on earlier pages."""
+    x0, y0 = body.content[0], body.content[1]
+    parts = []
+    for level, label, x, y, state in body.bookmarks:
+        style = f"left: {_px(x - x0)}; top: {_px(y - y0)}; bookmark-level: {level}; bookmark-state: {state}"
+        parts.append(element("span", class_="bp-mark", data_label=label, style=style))
+    for name, x, y in body.anchors:
+        if name in seen:
+            continue
+        seen.add(name)
+        parts.append(element("span", id=name, style=f"left: {_px(x - x0)}; top: {_px(y - y0)}"))
+    for kind, target, (x1, y1, x2, y2) in body.links:
+        href = "#" + target if kind == "internal" else target
+        style = f"left: {_px(x1 - x0)}; top: {_px(y1 - y0)}; width: {_px(x2 - x1)}; height: {_px(y2 - y1)}"
+        parts.append(element("a", href=href, style=style))
+    return element("div", parts, class_="bp-page", id=f"bp-page-{number}")
+
+
+def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder]):
+    """The frame document (see the module docstring), its HTML and the index of its first body
+    page; None when the style's templates do not have the expected shape."""
+    from weasyprint import CSS, HTML
+
+    # Sections reduced to their contents entries: the frame never prints a section body.
+    frame_sections = tuple(dataclasses.replace(s, children=tuple(s.headings(max_level=2))) for s in edition.sections)
+    resources = ResourceTable()
+    html = render_html(
+        dataclasses.replace(edition, sections=frame_sections), style, options, for_print=True,
+        annexes=tuple(placeholders), resources=resources,
+    )
+    seen: set[str] = set()
+    placeholder_html = Markup("").join(frame_page(p, i, seen) for i, p in enumerate(pages))
+    # Hash input for the PDF identifier: the frame with every placeholder (it depends on the layout).
+    html_key = html + placeholder_html
+    document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=make_fetcher(style, resources, allow_remote=options.allow_remote))
+    ids = [s.id for s in edition.sections]
+    root = document.etree_element
+    elements, parents = _section_elements(root, ids)
+    if elements is None or len({id(parents[e]) for e in elements}) != 1:
+        return None
+    parent = parents[elements[0]]
+    at = list(parent).index(elements[0])
+    for e in elements:
+        parent.remove(e)
+    left = {e.get("id") for e in root.iter() if e.get("id")}
+    if left & (edition.anchors | {c.anchor for c in edition.calls.values()}):
+        return None  # a section's anchors live outside its element: cannot stand in for them
+    from xml.etree import ElementTree
+
+    container = ElementTree.fromstring(f"<div>{placeholder_html}</div>")
+    for offset, child in enumerate(list(container)):
+        parent.insert(at + offset, child)
+    import cssselect2
+
+    document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
+    document.etree_element = root
+    rendered = document.render(stylesheets=[CSS(string=_FRAME_CSS)])
+    first = None
+    for index, page in enumerate(rendered.pages):
+        if "bp-page-0" in page.anchors:
+            first = index
+            break
+    if first is None:
+        return None
+    for i in range(len(pages)):
+        page = rendered.pages[first + i] if first + i < len(rendered.pages) else None
+        if page is None or f"bp-page-{i}" not in page.anchors:
+            return None
+    return rendered, html_key, first
+
+
+def _paints_background(page_box) -> bool:
+    background = page_box.background
+    if background is None:
+        return False
+    return background.color.alpha > 0 or any(layer.image is not None for layer in background.layers)
+
+
+# ----------------------------------------------------------------------------------- joining
+
+
+def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shifts: list[tuple[float, float]]) -> bytes:
+    """`frame_pdf` with the pages of `chunk_pdfs`, in order, drawn onto its pages from
+    `first_body` on, each shifted by (dx, dy) CSS px (to the margins of its page's side).
+
+    Each body page becomes a form XObject holding its content stream as is (no parsing), with
+    its chunk's resources (fonts, images), cloned once per chunk: the work is linear in pages."""
+    from pypdf import PdfReader, PdfWriter
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+
+    writer = PdfWriter(clone_from=io.BytesIO(frame_pdf))
+    index = first_body
+    shift = iter(shifts)
+    for n, data in enumerate(chunk_pdfs):
+        reader = PdfReader(io.BytesIO(data))
+        for source in reader.pages:
+            target = writer.pages[index]
+            dx, dy = next(shift)
+            form = source["/Contents"].get_object().clone(writer)  # the stream, still compressed
+            form_object = form.get_object()
+            box = source.mediabox
+            form_object.update({
+                NameObject("/Type"): NameObject("/XObject"),
+                NameObject("/Subtype"): NameObject("/Form"),
+                NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in (box.left, box.bottom, box.right, box.top)]),
+                NameObject("/Resources"): source.raw_get("/Resources").clone(writer),
+            })
+            name = NameObject(f"/BPbody{n}x{index}")
+            resources = DictionaryObject(target["/Resources"].get_object())
+            xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object() if "/XObject" in resources else {})
+            xobjects[name] = form.indirect_reference if hasattr(form, "indirect_reference") and form.indirect_reference else writer._add_object(form_object)
+            resources[NameObject("/XObject")] = xobjects
+            target[NameObject("/Resources")] = resources
+            # The body first, then the frame's running heads and footers: the order one layout
+            # paints them in (text extraction follows it).
+            contents = target.raw_get("/Contents")
+            draw = DecodedStreamObject()
+            draw.set_data(f"q 1 0 0 1 {dx * 0.75:.4f} {-dy * 0.75:.4f} cm {name} Do Q\n".encode("ascii"))
+            existing = list(contents) if isinstance(contents, ArrayObject) else [contents]
+            target[NameObject("/Contents")] = ArrayObject([writer._add_object(draw), *existing])
+            index += 1
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
