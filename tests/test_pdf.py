@@ -379,3 +379,18 @@ def test_fetcher_serves_only_memory(style):
     for refused in ["file:///etc/passwd", "https://example.org/x.png", STYLE_BASE + "../../etc/passwd", url + "9"]:
         with pytest.raises(ValueError):
             fetcher.fetch(refused)
+
+
+def test_links_into_sections_left_out_are_plain_text(trade_pack):
+    """The trade pack's introduction links to #fisheries; the e-commerce pack leaves that out."""
+    pack = load_pack(trade_pack)
+    style = load_style(None)
+    options = RenderOptions()
+    ecom = make_edition(pack, ["ecommerce"])
+    fish = make_edition(pack, ["fisheries"])
+    assert 'href="#fisheries"' not in render_html(ecom, style, options, for_print=False)
+    assert 'href="#fisheries"' in render_html(fish, style, options, for_print=False)
+    out = render_pdf(ecom, style, options)
+    assert not any("fisheries" in w for w in out.warnings), out.warnings
+    reader = PdfReader(io.BytesIO(out.data))
+    assert any("the fisheries part" in p.extract_text() for p in reader.pages)

@@ -176,6 +176,8 @@ class HtmlBody(m.Visitor):
     def visit_Link(self, node: m.Link) -> Markup:
         text = self.inlines(node.children)
         if node.internal:
+            if not self.edition.links_to(node):
+                return text  # its target section is not in this pack: the words, without a dead link
             return element("a", text, href=node.target, class_="internal", title=node.title)
         link = element("a", text, href=node.target, class_="external", title=node.title)
         shown = m.plain_text(node.children).strip()
