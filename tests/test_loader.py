@@ -143,7 +143,7 @@ def test_missing_image(tmp_path):
 
 def test_image_that_is_not_what_it_claims(tmp_path):
     root = one_section(tmp_path, "![Map](map.png)\n", files={"sections/map.png": b"GIF89a not a png"})
-    assert any("not a readable image" in p or "claims to be" in p for p in problems_of(root))
+    assert any("not a readable PNG or JPEG image" in p or "claims to be" in p for p in problems_of(root))
 
 
 @pytest.mark.parametrize("src", ["../../outside.png", "/etc/passwd.png", "link.png"])
@@ -252,3 +252,13 @@ def test_a_50_mb_section_stops_quickly_with_a_limit_message(tmp_path):
     msgs = problems_of(root)
     assert time.monotonic() - start < 60
     assert any("huge.md" in p and "limit" in p and "split it" in p for p in msgs), msgs
+
+
+def test_one_mistake_in_pack_yaml_is_not_reported_again_in_every_section(tmp_path):
+    bad_yaml = "title: T\ntopics:\n  alpha:\n    title: A\n   aliases: [x]\n"  # aliases indented wrongly
+    root = write_pack(tmp_path / "p", bad_yaml, {
+        "a.md": "---\ntitle: A\ntopics: [alpha]\n---\nSee [B](#b).\n",
+        "b.md": "---\ntitle: B\ntopics: [alpha]\n---\nText\n",
+    })
+    msgs = problems_of(root)
+    assert len(msgs) == 1 and "pack.yaml:5:" in msgs[0], msgs

@@ -106,3 +106,13 @@ def test_builds_are_byte_identical_with_source_date_epoch(tmp_path, monkeypatch)
     props = Document(a.written[1]).core_properties
     assert props.author and "python-docx" not in (props.author or "") + (props.last_modified_by or "")
     assert props.created.year == 2014
+
+
+def test_output_folder_inside_the_sources_is_still_up_to_date(trade_pack):
+    out = trade_pack / "out"
+    first = build_pack(trade_pack, out, topics=["fish"], formats=("docx",))
+    (trade_pack / "notes-to-self.txt").write_text("not part of the pack")
+    again = build_pack(trade_pack, out, topics=["fish"], formats=("docx",))
+    assert again.written == [] and again.up_to_date == first.written
+    (trade_pack / "sections" / "b-fish.md").write_text((trade_pack / "sections" / "b-fish.md").read_text() + "\nMore.\n")
+    assert build_pack(trade_pack, out, topics=["fish"], formats=("docx",)).written == first.written

@@ -202,20 +202,13 @@ def _start_methods() -> list[str]:
 
 
 def _inputs_digest(pack: m.Pack, style: Style, options: RenderOptions) -> str:
-    """What every output depends on: the sources folder, the style, the options, the version."""
+    """What every output depends on: what the loader read (not whatever else lies in the
+    sources folder, such as an output folder inside it), the style, the options, the version."""
     h = hashlib.sha256()
     h.update(f"briefpack {__version__}\0variant {options.pdf_variant}\0remote {options.allow_remote}\0".encode())
-    for root, dirs, files in os.walk(pack.root):
-        dirs.sort()
-        for name in sorted(files):
-            path = Path(root) / name
-            h.update(str(path.relative_to(pack.root)).encode() + b"\0")
-            try:
-                h.update(path.read_bytes())
-            except OSError:
-                h.update(b"<unreadable>")
+    h.update(pack.digest.encode())
     for name in style.names():
-        h.update(name.encode() + b"\0" + style.data(name))
+        h.update(f"{name}\0{len(style.data(name))}\0".encode() + style.data(name))
     if os.environ.get("SOURCE_DATE_EPOCH"):
         h.update(b"epoch " + os.environ["SOURCE_DATE_EPOCH"].encode())
     return h.hexdigest()

@@ -17,7 +17,7 @@ import click
 from . import __version__
 from .errors import BriefpackError, SourceError, UsageError, display_path
 
-SOURCES_HELP = "The pack folder (pack.yaml + sections/). Default: sources/."
+SOURCES_HELP = "The pack folder (pack.yaml + sections/)."
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 
 
@@ -92,7 +92,21 @@ def main() -> None:
     """
 
 
-@main.command()
+class _BuildCommand(click.Command):
+    """`briefpack build cybersecurity` is a natural slip: point at --topic."""
+
+    def parse_args(self, ctx, args):
+        given = list(args)  # the parser consumes the list it is given
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as exc:
+            words = [a for a in given if not a.startswith("-")]
+            if "unexpected extra argument" in exc.message and words:
+                raise click.UsageError(f"{exc.message}. To build a topic's pack: briefpack build --topic {words[-1]}", ctx) from None
+            raise
+
+
+@main.command(cls=_BuildCommand)
 @click.option("--topic", "-t", "topics", multiple=True, metavar="T",
               help="Build the pack for topic T (an id or alias); repeat to combine topics in one pack. "
                    "Without --topic: the full pack.")
@@ -102,7 +116,7 @@ def main() -> None:
 @click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               help="Folder to write the packs into.")
-@click.option("--style", type=click.Path(path_type=Path, file_okay=False), default=None,
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="A style folder (print.css, templates/, reference.docx) to use instead of the house style.")
 @click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=None,
               help="Write a tagged accessible PDF (pdf/ua-1) or an archival PDF (pdf/a-3b).")

@@ -129,6 +129,7 @@ def render_html(
         "subtitle": meta.subtitle or "",
         "topic_label": edition.topic_label,
         "is_full": edition.is_full,
+        "topic_count": len(edition.topics),
         "date": long_date(meta.date),
         "iso_date": meta.date.isoformat() if meta.date else "",
         "classification": meta.classification or "",

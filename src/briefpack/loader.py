@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import difflib
+import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -61,22 +62,32 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
         problems.error(Path(folder), None, "sources folder not found (give another with --sources DIR)")
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
-    meta, topics = _read_pack_yaml(root, pack_path, problems)
-    sections = _read_sections(root, topics, problems, allow_remote)
+    digest = hashlib.sha256()
+    meta, topics = _read_pack_yaml(root, pack_path, problems, digest)
+    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None)
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
-    return LoadResult(m.Pack(meta=meta, topics=topics, sections=sections, root=root), sorted_problems(problems.items))
+    pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest())
+    return LoadResult(pack, sorted_problems(problems.items))
+
+
+def _feed(digest, name: str, data: bytes | str) -> None:
+    """Add one input to the pack's digest (length-prefixed, so inputs cannot run together)."""
+    raw = data.encode("utf-8") if isinstance(data, str) else data
+    digest.update(f"{name}\0{len(raw)}\0".encode("utf-8") + raw)
 
 
 # ------------------------------------------------------------------------------ pack.yaml
 
 
-def _read_pack_yaml(root: Path, path: Path, problems: Problems) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
+def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
     if not path.is_file():
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, ()
     try:
-        doc = parse_yaml(read_text(path))
+        text = read_text(path)
+        _feed(digest, PACK_FILE, text)
+        doc = parse_yaml(text)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None, ()
@@ -105,6 +116,8 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems) -> tuple[m.PackM
     language = v.string(data, "language") or "en"
     topics = _topics(v, data.get("topics"))
     annexes = _annexes(root, v, data.get("annexes"))
+    for annex in annexes:
+        _feed(digest, f"annex {annex.title}", annex.resource.data)
     fields = dict(
         subtitle=v.string(data, "subtitle"),
         date=v.date(data, "date"),
@@ -200,9 +213,12 @@ class _Header:
     data: dict
     body: str
     body_line: int
+    text: str  # the whole file
 
 
-def _read_sections(root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool) -> tuple[m.Section, ...]:
+def _read_sections(
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool
+) -> tuple[m.Section, ...]:
     folder = root / SECTIONS_DIR
     if not folder.is_dir():
         problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
@@ -212,10 +228,14 @@ def _read_sections(root: Path, topics: tuple[m.Topic, ...], problems: Problems, 
             if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
                 problems.warning(other, None, "not a section (only *.md files are read)")
     headers = []
+    sections_ok = True
     for path in list_sections(folder):
         header = _read_header(path, problems)
         if header is not None:
             headers.append(header)
+            _feed(digest, f"section {path.name}", header.text)
+        else:
+            sections_ok = False
     if not headers and not problems.has_errors:
         problems.error(folder, None, "the pack has no sections: add Markdown files to sections/")
 
@@ -235,18 +255,20 @@ def _read_sections(root: Path, topics: tuple[m.Topic, ...], problems: Problems, 
         title = v.string(h.data, "title", required=True)
         order = v.integer(h.data, "order")
         contributors = v.people(h.data, "contributors")
-        section_topics = _section_topics(v, h.data, topic_names)
+        section_topics = _section_topics(v, h.data, topic_names, report_unknown=topics_known)
         if title is None:
+            sections_ok = False
             continue
         key = title.strip().lower()
         if key in titles:
             v.err(("title",), f"two sections have the title '{title}' (the other is {titles[key].name}): titles must differ")
+            sections_ok = False
             continue
         titles[key] = h.path
         section_id = anchors.claim(title, "section")
         ctx = BodyContext(
             path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
-            load_image=_image_loader(root, h.path, allow_remote),
+            load_image=_image_loader(root, h.path, allow_remote, digest),
         )
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
@@ -256,10 +278,13 @@ def _read_sections(root: Path, topics: tuple[m.Topic, ...], problems: Problems, 
             id=section_id, title=title, path=h.path, topics=section_topics, order=order,
             contributors=contributors, children=body.blocks, footnotes=body.footnotes,
         ))
-    for path, anchor, line in internal_links:
-        if anchor not in anchors.taken:
-            hint = _did_you_mean(anchor, anchors.taken)
-            problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
+    # A section whose front matter failed has no anchors yet: links to it are not reported, so
+    # one mistake does not show up as many.
+    if sections_ok:
+        for path, anchor, line in internal_links:
+            if anchor not in anchors.taken:
+                hint = _did_you_mean(anchor, anchors.taken)
+                problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
     return tuple(sections)
 
 
@@ -286,10 +311,10 @@ def _read_header(path: Path, problems: Problems) -> _Header | None:
     if not isinstance(data, dict):
         problems.error(path, 2, "front matter must be a mapping of keys (title: …, topics: …)")
         return None
-    return _Header(path=path, doc=doc, data=data, body="\n".join(lines[end + 1:]), body_line=end + 2)
+    return _Header(path=path, doc=doc, data=data, body="\n".join(lines[end + 1:]), body_line=end + 2, text=text)
 
 
-def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str]) -> tuple[str, ...]:
+def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *, report_unknown: bool) -> tuple[str, ...]:
     raw = data.get("topics")
     if raw is None:
         v.warn((), "no 'topics': the section goes into every pack (write 'topics: all' to say so)")
@@ -307,14 +332,19 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str]) ->
             out.append("all")
         elif name in topic_names:
             out.append(topic_names[name])
-        else:
+        elif report_unknown:  # (when pack.yaml itself failed, its topics are unknown: say nothing)
             valid = ", ".join(sorted(set(topic_names.values()))) or "none are defined in pack.yaml"
             v.err(("topics", i), f"unknown topic '{name}'{_did_you_mean(name, topic_names)} (topics: {valid})")
     return tuple(dict.fromkeys(out))
 
 
-def _image_loader(root: Path, section_path: Path, allow_remote: bool):
+def _image_loader(root: Path, section_path: Path, allow_remote: bool, digest):
     def load(src: str) -> m.Resource:
+        resource = _load_image(src)
+        _feed(digest, f"image {src}", resource.data)
+        return resource
+
+    def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
                 raise ResourceProblem("remote images are not fetched: save the image in the sources folder, or build with --allow-remote")
@@ -360,7 +390,7 @@ class _Validator:
         value = data.get(key)
         if value is None:
             if required:
-                self.err(path, f"'{key}' is required")
+                self.err(path, f"'{key}' is required: add a line '{key}: …'")
             return None
         if isinstance(value, (int, float)) and not isinstance(value, bool):
             value = str(value)

@@ -277,6 +277,9 @@ class Pack:
     topics: tuple[Topic, ...]
     sections: tuple[Section, ...]  # in pack order (order, then file name)
     root: Path  # the sources folder
+    #: hash of everything the loader read (pack.yaml, sections, images, annexes): the same
+    #: digest means the same pack, whatever else lies in the folder
+    digest: str = ""
 
 
 # --------------------------------------------------------------------------- an edition
@@ -340,11 +343,15 @@ class Edition:
 
     @property
     def topic_label(self) -> str:
-        """"Cybersecurity", "Internet and Cybersecurity", or "Full pack"."""
+        """"Cybersecurity", "Internet governance and Cybersecurity", or "Full pack"."""
         if not self.topics:
             return "Full pack"
         titles = [t.title for t in self.topics]
-        return titles[0] if len(titles) == 1 else ", ".join(titles[:-1]) + " and " + titles[-1]
+        if len(titles) == 1:
+            return titles[0]
+        if any(" and " in t or "," in t for t in titles):  # "A and B and C, D" would not parse
+            return "; ".join(titles)
+        return ", ".join(titles[:-1]) + " and " + titles[-1]
 
     def call(self, section: Section, ref: FootnoteRef) -> NoteCall:
         return self.calls[(section.id, ref.index)]

@@ -103,8 +103,10 @@ def read_image_bytes(path: Path, data: bytes) -> Resource:
                 actual = PILImage.MIME.get(img.format or "", "")
                 img.verify()
                 width, height = img.size
-        except (UnidentifiedImageError, OSError, SyntaxError, ValueError) as exc:
-            raise ResourceProblem(f"'{path.name}' is not a readable image ({exc})") from None
+        except UnidentifiedImageError:
+            raise ResourceProblem(f"'{path.name}' is not a readable PNG or JPEG image: re-export it from an image editor") from None
+        except (OSError, SyntaxError, ValueError) as exc:
+            raise ResourceProblem(f"'{path.name}' is a damaged image ({exc}): re-export it from an image editor") from None
         if actual != media_type:
             raise ResourceProblem(f"'{path.name}' claims to be {media_type} but is {actual or 'something else'}")
     return Resource(path=path, data=data, media_type=media_type, width=width, height=height)
@@ -135,13 +137,27 @@ def read_annex(path: Path) -> Resource:
 def _read_bytes(path: Path, limit: int, what: str) -> bytes:
     try:
         if not path.is_file():
-            raise ResourceProblem(f"{what} not found: '{path.name}'" if not path.exists() else f"'{path.name}' is not a file")
+            if path.exists():
+                raise ResourceProblem(f"'{path.name}' is not a file")
+            raise ResourceProblem(f"{what} file not found{_similar_name(path)}")
         size = path.stat().st_size
         if size > limit:
             raise ResourceProblem(f"{what} '{path.name}' is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB")
         return path.read_bytes()
     except OSError as exc:
         raise ResourceProblem(f"cannot read {what} '{path.name}': {exc.strerror or exc}") from None
+
+
+def _similar_name(path: Path) -> str:
+    """' (did you mean 'rainfall.png'?)' when a file of a close name sits in the same folder."""
+    import difflib
+
+    try:
+        names = [p.name for p in path.parent.iterdir() if p.is_file()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.7)
+    return f" (did you mean '{close[0]}'?)" if close else ""
 
 
 def list_sections(folder: Path) -> list[Path]:

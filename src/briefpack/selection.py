@@ -6,6 +6,8 @@ numbers and the same names.
 
 from __future__ import annotations
 
+import difflib
+
 from . import model as m
 from .errors import UsageError
 
@@ -13,14 +15,16 @@ from .errors import UsageError
 def resolve_topics(pack: m.Pack, names: list[str] | tuple[str, ...]) -> tuple[m.Topic, ...]:
     """Topic ids or aliases → topics (in the order given, without repeats)."""
     by_name = {t.id: t for t in pack.topics} | {a: t for t in pack.topics for a in t.aliases}
-    chosen: dict[str, m.Topic] = {}
+    chosen: set[str] = set()
     for name in names:
         key = name.strip().lower()
         if key not in by_name:
-            raise UsageError(f"unknown topic '{name}'.\n{describe_topics(pack)}")
-        topic = by_name[key]
-        chosen.setdefault(topic.id, topic)
-    return tuple(chosen.values())
+            close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UsageError(f"unknown topic '{name}'{hint}.\n{describe_topics(pack)}")
+        chosen.add(by_name[key].id)
+    # in pack.yaml's order, so `-t a -t b` and `-t b -t a` give the same pack and file name
+    return tuple(t for t in pack.topics if t.id in chosen)
 
 
 def describe_topics(pack: m.Pack) -> str:

@@ -33,6 +33,28 @@ class YamlDoc:
         return self.first_line
 
 
+# PyYAML's words, and what they usually mean for someone writing front matter by hand.
+_HINTS = (
+    ("expected <block end>", "check the indentation: keys at the same level must start in the same column"),
+    ("found character '\\t'", "indent with spaces; YAML does not allow tabs"),
+    ("mapping values are not allowed", "a value that contains ': ' must be put in quotes"),
+    ("could not find expected ':'", "a key is missing its ':' (or a value spans lines and needs quotes)"),
+    ("found unexpected end of stream", "a quote or bracket is not closed"),
+    ("expected ',' or ']'", "a [list] is not closed with ']'"),
+    ("expected ',' or '}'", "a {mapping} is not closed with '}'"),
+    ("found undefined alias", "'*' starts an alias in YAML: put the value in quotes"),
+    ("found character '@'", "a value starting with '@' or '`' must be put in quotes"),
+)
+
+
+def _hint(exc: yaml.MarkedYAMLError) -> str:
+    text = f"{exc.context or ''} {exc.problem or ''}"
+    for words, hint in _HINTS:
+        if words in text:
+            return f" — {hint}"
+    return ""
+
+
 class YamlProblem(Exception):
     def __init__(self, line: int, message: str):
         super().__init__(message)
@@ -51,7 +73,7 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
         mark = exc.problem_mark or exc.context_mark
         line = first_line + (mark.line if mark else 0)
         what = exc.problem or "invalid YAML"
-        raise YamlProblem(line, f"invalid YAML: {what}") from None
+        raise YamlProblem(line, f"invalid YAML: {what}{_hint(exc)}") from None
     except yaml.YAMLError as exc:
         raise YamlProblem(first_line, f"invalid YAML: {exc}") from None
     doc = YamlDoc(None, {}, first_line)
