@@ -1,0 +1,355 @@
+"""A PDF laid out in parallel processes equals the PDF of one layout of the same edition.
+
+A generated pack (~50 pages: many sections, footnotes, links within and across sections,
+tables, headings, an annex) is rendered once as one document and once in 3 forced chunks; the
+two PDFs are read back with pypdf and compared page by page: text (so running heads, "Page X of
+Y" and footnote numbers), outline, contents numbers, link annotations and where internal links
+and notes land.
+
+`python tests/test_pdf_parallel.py --pages 400` measures one layout against two processes on a
+generated pack of about that many pages (wall time, pages/s, peak memory).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import io
+import random
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+from pypdf import PdfReader
+
+from briefpack import pdf_parallel
+from briefpack.loader import load_pack
+from briefpack.options import RenderOptions
+from briefpack.pdf_writer import render_pdf
+from briefpack.resources import load_style
+from briefpack.selection import make_edition
+
+FIXTURE_ANNEX = Path(__file__).resolve().parent / "fixtures" / "pdfpack" / "annexes" / "annex.pdf"
+STAMP = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.timezone.utc)
+WORDS = (
+    "member states union policy treaty resolution conference council telecommunication development "
+    "sector standard network security delegation proposal amendment article convention secretariat "
+    "mandate cooperation capacity spectrum regulation budget"
+).split()
+
+
+# ---------------------------------------------------------------------------- a generated pack
+
+
+def _sentence(rng: random.Random, n: int) -> str:
+    return " ".join(rng.choice(WORDS) for _ in range(n)).capitalize() + "."
+
+
+def write_large_pack(root: Path, sections: int, paragraphs: int, seed: int = 3) -> Path:
+    """A pack of `sections` sections of about `paragraphs` paragraphs each (≈ paragraphs / 8
+    pages): notes (some long), `##`/`###` headings, links to other sections and to headings of
+    other sections, external links, tables, lists; an annex."""
+    rng = random.Random(seed)
+    (root / "sections").mkdir(parents=True, exist_ok=True)
+    (root / "annexes").mkdir(exist_ok=True)
+    shutil.copy(FIXTURE_ANNEX, root / "annexes" / "annex.pdf")
+    (root / "pack.yaml").write_text(
+        "title: Large pack\nslug: large\nsubtitle: Generated for the parallel layout\ndate: 2025-03-01\n"
+        "classification: Restricted\nauthors: [Ada Policy, {name: Ben Brief, affiliation: Trade Office}]\n"
+        "annexes:\n  - {title: Letter-size annex, file: annexes/annex.pdf}\n",
+        encoding="utf-8",
+    )
+    titles = [f"Topic {i + 1} {rng.choice(WORDS)} {rng.choice(WORDS)}" for i in range(sections)]
+    slugs = [re.sub(r"[^a-z0-9]+", "-", t.lower()).strip("-") for t in titles]
+    for i, title in enumerate(titles):
+        body, notes, label = [], [], 0
+        for p in range(paragraphs):
+            if p and p % 9 == 0:
+                body.append(f"## Part {p // 9} of topic {i + 1}")
+            elif p % 9 == 5:
+                body.append(f"### Detail {p} of topic {i + 1}")
+            parts = []
+            for _ in range(rng.randint(3, 7)):
+                parts.append(_sentence(rng, rng.randint(6, 16)))
+                if rng.random() < 0.25:
+                    label += 1
+                    parts[-1] += f"[^n{label}]"
+                    long = rng.random() < 0.15
+                    text = " ".join(_sentence(rng, rng.randint(8, 20)) for _ in range(4 if long else 1))
+                    if rng.random() < 0.3:
+                        text += f" See <https://example.org/note/{i}/{label}>."
+                    notes.append(f"[^n{label}]: {text}")
+            if p % 4 == 1:
+                other = (i + 1 + rng.randrange(sections - 1)) % sections
+                parts.append(f"See [{titles[other]}](#{slugs[other]}).")
+            if p % 6 == 2:
+                parts.append(f"Read [the record](https://example.org/records/{i}/{p}).")
+            if p % 11 == 3:
+                far = (i + sections // 2) % sections
+                parts.append(f"Compare [part 1 there](#part-1-of-topic-{far + 1}).")
+            kind = p % 10
+            text = " ".join(parts)
+            if kind == 7:
+                rows = "\n".join(f"| {r} | {_sentence(rng, 6)} | {rng.randint(1, 999)} |" for r in range(rng.randint(3, 12)))
+                body.append(text + "\n\n| Row | Text | Amount |\n|---|---|--:|\n" + rows)
+            elif kind == 4:
+                body.append("- " + text + "\n- " + _sentence(rng, 10))
+            else:
+                body.append(text)
+        front = f"---\ntitle: {title}\ntopics: all\norder: {i + 1}\n"
+        if i % 3 == 0:
+            front += f"contributors: [Writer {i}]\n"
+        (root / "sections" / f"{i + 1:03d}.md").write_text(
+            front + "---\n" + "\n\n".join(body) + "\n\n" + "\n\n".join(notes) + "\n", encoding="utf-8"
+        )
+    return root
+
+
+# ---------------------------------------------------------------------------- reading PDFs back
+
+
+def squash(text: str) -> str:
+    return re.sub(r"\s+", "", text or "")
+
+
+def outline(reader: PdfReader) -> list[tuple[int, str, int]]:
+    found = []
+
+    def walk(items, depth):
+        for item in items:
+            if isinstance(item, list):
+                walk(item, depth + 1)
+            else:
+                found.append((depth, item.title, reader.get_destination_page_number(item)))
+
+    walk(reader.outline, 1)
+    return found
+
+
+def destination_pages(reader: PdfReader) -> dict[str, int]:
+    return {name: reader.get_destination_page_number(dest) for name, dest in reader.named_destinations.items()}
+
+
+def links(reader: PdfReader) -> list[tuple]:
+    """(page, 'uri', address, rect) or (page, 'goto', target page, rect) for every link."""
+    names = destination_pages(reader)
+    found = []
+    for number, page in enumerate(reader.pages):
+        for annot in page.get("/Annots", []) or []:
+            annot = annot.get_object()
+            if annot.get("/Subtype") != "/Link":
+                continue
+            rect = tuple(round(float(v), 1) for v in annot["/Rect"])
+            if "/A" in annot and "/URI" in annot["/A"]:
+                found.append((number, "uri", str(annot["/A"]["/URI"]), rect))
+            else:
+                dest = annot["/Dest"]
+                target = names[str(dest)] if isinstance(dest, str) else reader.get_page_number(dest[0].get_object())
+                found.append((number, "goto", target, rect))
+    return found
+
+
+def contents_numbers(text: str) -> dict[str, int]:
+    numbers = {}
+    for line in text.splitlines():
+        match = re.match(r"^(.*?)[ .]*?(\d+)$", line.strip())
+        if match and match.group(1).strip(" ."):
+            numbers[match.group(1).strip(" .")] = int(match.group(2))
+    return numbers
+
+
+# ---------------------------------------------------------------------------- fixtures
+
+
+@pytest.fixture(scope="module")
+def style():
+    return load_style(None)
+
+
+@pytest.fixture(scope="module")
+def edition(tmp_path_factory):
+    root = write_large_pack(tmp_path_factory.mktemp("large") / "pack", sections=12, paragraphs=14)
+    return make_edition(load_pack(root))
+
+
+@pytest.fixture(scope="module")
+def single(edition, style):
+    out = render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=1))
+    return out, PdfReader(io.BytesIO(out.data))
+
+
+@pytest.fixture(scope="module")
+def parallel(edition, style):
+    messages = []
+    out = render_pdf(
+        edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3, progress=lambda s, d: messages.append(d))
+    )
+    return out, PdfReader(io.BytesIO(out.data)), messages
+
+
+# ---------------------------------------------------------------------------- the comparison
+
+
+def test_the_pack_is_large_enough_and_laid_out_in_three_chunks(single, parallel):
+    out, reader, messages = parallel
+    assert 35 <= single[1].pages.__len__() <= 80
+    assert any("layout in 3 processes" in m for m in messages), messages
+    assert sum(1 for m in messages if m.startswith("layout: chunk")) == 3
+
+
+def test_same_pages_and_same_text_on_every_page(single, parallel):
+    (a, ra), (b, rb, _) = single, parallel
+    assert a.pages == b.pages == len(ra.pages) == len(rb.pages)
+    for number, (pa, pb) in enumerate(zip(ra.pages, rb.pages), start=1):
+        assert squash(pa.extract_text()) == squash(pb.extract_text()), f"page {number}"
+        assert (pa.mediabox.width, pa.mediabox.height) == (pb.mediabox.width, pb.mediabox.height)
+
+
+def test_page_x_of_y_on_every_page_after_the_cover(parallel):
+    out, reader, _ = parallel
+    total = len(reader.pages)
+    texts = [page.extract_text() for page in reader.pages]
+    assert "Page 1" not in texts[0]
+    for number, text in enumerate(texts[1:-2], start=2):  # the annex's two pages carry their own
+        assert text.count(f"Page {number} of {total}") == 1, number
+        assert "Large pack" in text and "RESTRICTED" in text
+
+
+def test_same_outline(single, parallel):
+    a, b = outline(single[1]), outline(parallel[1])
+    assert a == b
+    assert len([item for item in a if item[0] == 2]) >= 12  # the ## headings
+
+
+def test_same_contents_numbers_and_they_are_the_outline_pages(single, parallel, edition):
+    numbers = contents_numbers(parallel[1].pages[1].extract_text())
+    assert numbers == contents_numbers(single[1].pages[1].extract_text())
+    for depth, title, page in outline(parallel[1]):
+        if title != "Contents":
+            assert numbers[title] == page + 1, title
+    assert all(s.title in numbers for s in edition.sections)
+
+
+def test_same_links_and_internal_links_land_on_the_same_pages(single, parallel):
+    a, b = links(single[1]), links(parallel[1])
+    assert a == b
+    kinds = {kind for _, kind, _, _ in b}
+    assert kinds == {"uri", "goto"}
+    # links to sections in other chunks exist and work: some jump far away
+    assert any(abs(page - target) > 10 for page, kind, target, _ in b if kind == "goto")
+
+
+def test_notes_and_headings_are_at_the_same_places(single, parallel, edition):
+    a, b = destination_pages(single[1]), destination_pages(parallel[1])
+    for call in edition.notes:
+        assert a[call.anchor] == b[call.anchor], call.number
+    for name in edition.anchors:
+        assert a[name] == b[name], name
+
+
+def test_footnote_numbers_on_the_same_pages(single, parallel, edition):
+    def note_pages(reader):
+        where = {}
+        for number, page in enumerate(reader.pages):
+            for n in re.findall(r"(?m)^(\d+)\s?[A-Z]", page.extract_text()):
+                where.setdefault(int(n), number)
+        return where
+
+    a, b = note_pages(single[1]), note_pages(parallel[1])
+    assert a == b
+    assert len(b) >= 0.5 * len(edition.notes)
+
+
+def test_metadata_and_warnings_are_those_of_one_layout(single, parallel):
+    (a, ra), (b, rb, _) = single, parallel
+    assert dict(ra.metadata) == dict(rb.metadata)
+    assert ra.trailer["/Root"]["/Lang"] == rb.trailer["/Root"]["/Lang"]
+    assert a.warnings == b.warnings
+
+
+def test_parallel_builds_are_reproducible(edition, style, parallel):
+    again = render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3))
+    assert again.data == parallel[0].data
+
+
+# ---------------------------------------------------------------------------- when it splits
+
+
+def test_chunks_are_contiguous_and_of_similar_size(edition):
+    for k in (1, 2, 3, 5, 12, 20):
+        chunks = pdf_parallel.split_sections(edition.sections, k)
+        assert [s for c in chunks for s in c] == list(edition.sections)
+        assert len(chunks) == min(k, len(edition.sections))
+        if 1 < k <= 3:
+            sizes = [sum(pdf_parallel._size(s) for s in c) for c in chunks]
+            assert max(sizes) < 1.6 * min(sizes), sizes
+
+
+def test_what_is_laid_out_as_one_document(edition, style):
+    assert pdf_parallel.cannot_split(edition, style, RenderOptions()) is None
+    assert pdf_parallel.cannot_split(edition, style, RenderOptions(pdf_variant="pdf/ua-1"))
+    run_on = dataclasses.replace(edition.pack, meta=dataclasses.replace(edition.meta, section_break="none"))
+    assert pdf_parallel.cannot_split(dataclasses.replace(edition, pack=run_on), style, RenderOptions())
+    assert pdf_parallel.processes_for(edition, RenderOptions(pdf_processes=1)) == 1
+    assert pdf_parallel.processes_for(edition, RenderOptions(pdf_processes=4)) == 4
+    small = dataclasses.replace(edition, sections=edition.sections[:2])
+    assert pdf_parallel.processes_for(small, RenderOptions()) == 1  # a few pages: one layout
+
+
+def test_a_variant_falls_back_to_one_layout(edition, style):
+    small = dataclasses.replace(edition, sections=edition.sections[:2])
+    out = render_pdf(small, style, RenderOptions(timestamp=STAMP, pdf_processes=2, pdf_variant="pdf/a-3b"))
+    reader = PdfReader(io.BytesIO(out.data))
+    assert len(reader.pages) == out.pages
+    assert "pdfaid" in reader.trailer["/Root"]["/Metadata"].get_object().get_data().decode()
+
+
+# ---------------------------------------------------------------------------- measuring
+
+
+def _measure(pages: int, processes: int, keep: Path) -> None:
+    import resource
+    import time
+
+    import weasyprint  # noqa: F401  (not counted: both ways pay it once)
+
+    root = keep / f"pack-{pages}"
+    if not root.exists():
+        write_large_pack(root, sections=max(2, pages // 8), paragraphs=30)
+    edition = make_edition(load_pack(root))
+    style = load_style(None)
+    start = time.perf_counter()
+    cpu = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=processes))
+    wall = time.perf_counter() - start
+    me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+    used = me.ru_utime + me.ru_stime - cpu[0].ru_utime - cpu[0].ru_stime
+    used_kids = kids.ru_utime + kids.ru_stime - cpu[1].ru_utime - cpu[1].ru_stime
+    print(
+        f"{processes} process(es): {out.pages} pages in {wall:.1f} s = {out.pages / wall:.1f} pages/s; "
+        f"CPU {used:.1f} s here + {used_kids:.1f} s in workers; peak RSS {me.ru_maxrss / 1024:.0f} MB here, "
+        f"{kids.ru_maxrss / 1024:.0f} MB largest worker"
+    )
+
+
+if __name__ == "__main__":
+    import argparse
+    import subprocess
+    import sys
+    import tempfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--pages", type=int, default=400)
+    parser.add_argument("--processes", type=int, default=0, help="measure only this many (used internally)")
+    parser.add_argument("--keep", default=None, help="folder for the generated packs")
+    args = parser.parse_args()
+    keep = Path(args.keep or tempfile.mkdtemp(prefix="briefpack-parallel-"))
+    if args.processes:
+        _measure(args.pages, args.processes, keep)
+    else:
+        for processes in (1, 2):  # each in a fresh process, so peak memory is its own
+            subprocess.run(
+                [sys.executable, __file__, "--pages", str(args.pages), "--processes", str(processes), "--keep", str(keep)],
+                check=True,
+            )
