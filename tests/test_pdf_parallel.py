@@ -325,7 +325,7 @@ def _measure(pages: int, processes: int, keep: Path) -> None:
     wall = time.perf_counter() - start
     me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
     used = me.ru_utime + me.ru_stime - cpu[0].ru_utime - cpu[0].ru_stime
-    used_kids = kids.ru_utime + kids.ru_stime - cpu[1].ru_utime - cpu[1].ru_stime
+    used_kids = max(0.0, kids.ru_utime + kids.ru_stime - cpu[1].ru_utime - cpu[1].ru_stime)
     print(
         f"{processes} process(es): {out.pages} pages in {wall:.1f} s = {out.pages / wall:.1f} pages/s; "
         f"CPU {used:.1f} s here + {used_kids:.1f} s in workers; peak RSS {me.ru_maxrss / 1024:.0f} MB here, "
