@@ -158,8 +158,11 @@ def _render_job(i: int) -> Rendered:
 
 
 def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
-    n_jobs = n_jobs or os.cpu_count() or 1
-    if n_jobs <= 1 or len(jobs) <= 1 or "fork" not in _start_methods():
+    """Several packs: one process per file, `n_jobs` at a time. One pack: its files one after
+    the other here, and a large PDF splits its own layout over `n_jobs` processes."""
+    editions = {id(edition) for edition, _, _, _ in jobs}
+    if len(editions) <= 1 or (n_jobs or 2) <= 1 or "fork" not in _start_methods():
+        options = dataclasses.replace(options, pdf_processes=n_jobs)  # None: the PDF writer decides
         out = []
         for edition, fmt, name, _ in jobs:
             named = dataclasses.replace(options, progress=lambda stage, detail, name=name: progress(stage, f"{name}: {detail}"))
@@ -180,7 +183,8 @@ def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
 
     relay_thread = threading.Thread(target=relay, daemon=True)
     relay_thread.start()
-    _WORK = (jobs, style, options, queue)
+    _WORK = (jobs, style, dataclasses.replace(options, pdf_processes=1), queue)
+    n_jobs = n_jobs or os.cpu_count() or 1
     try:
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:
             futures = [pool.submit(_render_job, i) for i in range(len(jobs))]

@@ -124,7 +124,8 @@ class _BuildCommand(click.Command):
 @click.option("--force", is_flag=True,
               help="Rebuild even if up to date, and overwrite files edited since briefpack wrote them (a backup copy is kept).")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None,
-              help="Packs to render at once. Default: the number of cores.")
+              help="Processes to use: packs rendered at once, or, for one large pack, processes laying out its PDF "
+                   "(1: never split). Default: the number of cores.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths written, and errors.")
 @click.option("--watch", "-w", is_flag=True, help="Stay running and rebuild whenever a source or style file changes (Ctrl-C stops).")
 def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet, watch):
