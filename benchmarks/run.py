@@ -1,0 +1,308 @@
+"""Benchmark briefpack against pandoc (and WeasyPrint alone) on the same generated content.
+
+    python benchmarks/run.py [--sizes 10,100,400] [--out DIR] [--repeat N] [--json FILE]
+
+For each size it writes a generated pack of about that many A4 pages (corpus.py), then builds it,
+each build in a fresh process (tasks.py, measure.py), `--repeat` times, interleaved:
+
+- PDF:  briefpack `build_pack` pinned to one CPU, and free to use all; WeasyPrint alone on
+        briefpack's own print HTML;
+        pandoc Markdown → standalone HTML, then WeasyPrint on that HTML;
+- DOCX: briefpack `build_pack`; pandoc Markdown → DOCX;
+- a second `build_pack` into the same folder, which should find everything up to date.
+
+It also times the CLI's start-up on the sample pack (and checks WeasyPrint is not imported),
+prints one table per size and format and the project's targets, MET or NOT MET.
+Needs the `bench` extra: `pip install pypandoc-binary`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from importlib.metadata import version
+from pathlib import Path
+
+import corpus
+from measure import Measurement, run_child
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+TASKS = [sys.executable, str(HERE / "tasks.py")]
+PANDOC_FROM = "commonmark_x"  # CommonMark + GFM tables + footnotes: the dialect briefpack reads
+
+
+# ------------------------------------------------------------------------------ the steps
+
+
+@dataclass
+class Step:
+    key: str
+    label: str
+    argv: list[str]
+
+
+def size_steps(folder: Path, pandoc: str) -> list[Step]:
+    """Every measured build of one generated pack, in the order they run (pandoc's HTML is
+    written before WeasyPrint reads it; the rebuild finds the PDF and DOCX built before it)."""
+    src, md = str(folder / "sources"), str(folder / "pandoc.md")
+    out, out_parallel = str(folder / "briefpack"), str(folder / "briefpack-all-cpus")
+    title = ["--metadata", "title=Benchmark briefing pack"]
+    return [
+        Step("briefpack_pdf", "briefpack PDF, pinned to 1 CPU", [*TASKS, "briefpack-build", src, out, "pdf", "1"]),
+        Step("briefpack_pdf_all_cpus", f"briefpack PDF, all {os.cpu_count()} CPUs (default)", [*TASKS, "briefpack-build", src, out_parallel, "pdf", "all"]),
+        Step("weasyprint_alone", "WeasyPrint alone on briefpack's HTML", [*TASKS, "weasyprint", str(folder / "briefpack.html"), str(folder / "weasyprint-alone.pdf")]),
+        Step("pandoc_html", "pandoc → standalone HTML", [pandoc, md, "--from", PANDOC_FROM, "-s", *title, "-o", str(folder / "pandoc.html")]),
+        Step("weasyprint_pandoc", "WeasyPrint on pandoc's HTML", [*TASKS, "weasyprint", str(folder / "pandoc.html"), str(folder / "pandoc.pdf")]),
+        Step("briefpack_docx", "briefpack DOCX", [*TASKS, "briefpack-build", src, out, "docx", "all"]),
+        Step("pandoc_docx", "pandoc → DOCX", [pandoc, md, "--from", PANDOC_FROM, "-o", str(folder / "pandoc.docx")]),
+        Step("briefpack_rebuild", "briefpack again, nothing changed", [*TASKS, "briefpack-rebuild", src, out]),
+    ]
+
+
+def prepare(folder: Path, pages: int) -> None:
+    """The generated pack, the same text as one pandoc document, and briefpack's print HTML."""
+    shutil.rmtree(folder, ignore_errors=True)
+    corpus.write_pack(folder / "sources", pages)
+    (folder / "pandoc.md").write_text(corpus.pandoc_markdown(folder / "sources"), encoding="utf-8")
+    run_child([*TASKS, "briefpack-html", str(folder / "sources"), str(folder / "briefpack.html")])
+
+
+def bench_size(folder: Path, pages: int, pandoc: str, repeat: int, say) -> dict[str, Measurement]:
+    prepare(folder, pages)
+    steps = size_steps(folder, pandoc)
+    results = {s.key: Measurement() for s in steps}
+    for round_ in range(repeat):
+        for step in steps:
+            say(f"  [{pages} pages, run {round_ + 1}/{repeat}] {step.label}")
+            results[step.key].runs.append(run_child(step.argv))
+    results["pandoc_pdf"] = results["pandoc_html"].then(results["weasyprint_pandoc"])
+    return results
+
+
+def cli_command() -> list[str]:
+    script = Path(sys.executable).parent / "briefpack"  # not a pyenv shim, which adds its own start-up
+    return [str(script)] if script.exists() else [sys.executable, "-m", "briefpack.cli"]
+
+
+def bench_startup(repeat: int) -> dict[str, dict]:
+    """Wall time of quick commands on the sample pack, and whether they import WeasyPrint."""
+    sample = str(REPO / "sources")
+    commands = {"--help": ["--help"], "topics": ["topics", "--sources", sample], "check": ["check", "--sources", sample]}
+    out = {}
+    for name, args in commands.items():
+        argv = cli_command() + args
+        timing = Measurement([run_child(argv) for _ in range(max(repeat, 5))])
+        traced = run_child(argv, env={**os.environ, "PYTHONPROFILEIMPORTTIME": "1"})
+        imports_weasyprint = bool(re.search(r"\|\s+weasyprint(\.|\s*$)", traced.stderr, re.M))
+        out[name] = {"wall_s": timing.wall, "peak_mib": timing.peak_mib, "imports_weasyprint": imports_weasyprint}
+    return out
+
+
+# ------------------------------------------------------------------------------ reporting
+
+
+def figures(results: dict[str, Measurement]) -> dict:
+    """The numbers the tables and targets use, from one size's measurements."""
+    pages = results["briefpack_pdf"].fact("pages")
+    return {
+        "pages": pages,
+        "pandoc_pages": results["weasyprint_pandoc"].fact("pages"),
+        "weasyprint_alone_pages": results["weasyprint_alone"].fact("pages"),
+        "steps": {key: m.as_dict() for key, m in results.items()},
+    }
+
+
+def table(rows: list[tuple[str, str, Measurement, int]], baseline: Measurement) -> list[str]:
+    """Markdown table: one row per (label, key, measurement, pages)."""
+    lines = [
+        "| build | pages | wall s | in-process s | peak MiB | pages/s | briefpack ÷ this |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for label, _, m, pages in rows:
+        inner = f"{m.inner:.2f}" if m.inner is not None else "–"
+        ratio = baseline.wall / m.wall
+        lines.append(f"| {label} | {pages} | {m.wall:.2f} | {inner} | {m.peak_mib:.0f} | {pages / m.wall:.1f} | {ratio:.2f} |")
+    return lines
+
+
+SHORT = {"briefpack_pdf": "1 CPU", "briefpack_pdf_all_cpus": f"{os.cpu_count()} CPUs"}
+LABELS = {s.key: s.label for s in size_steps(Path("."), "pandoc")} | {"pandoc_pdf": "pandoc + WeasyPrint (sum)"}
+
+
+def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]:
+    f = figures(results)
+    pages = f["pages"]
+
+    def rows(keys, own_pages=None):
+        return [(LABELS[k], k, results[k], (own_pages or {}).get(k, pages)) for k in keys]
+
+    pdf_pages = {"weasyprint_alone": f["weasyprint_alone_pages"], "pandoc_html": f["pandoc_pages"],
+                 "weasyprint_pandoc": f["pandoc_pages"], "pandoc_pdf": f["pandoc_pages"]}
+    pdf_keys = ["briefpack_pdf", "briefpack_pdf_all_cpus", "weasyprint_alone", "pandoc_html", "weasyprint_pandoc", "pandoc_pdf"]
+    rebuild = results["briefpack_rebuild"]
+    steps = "; ".join(f"{LABELS[k]}: {' → '.join(results[k].fact('pdf_steps'))}" for k in pdf_keys[:2])
+    return [
+        f"### About {pages_target} pages: briefpack's PDF has {pages} pages",
+        "",
+        "PDF (pages: each tool's own PDF; pandoc's default HTML style prints fewer, wider-set pages):",
+        "",
+        *table(rows(pdf_keys, pdf_pages), results["briefpack_pdf"]),
+        "",
+        f"What the PDF writer did (last run) — {steps}.",
+        "",
+        "DOCX (pages: briefpack's PDF of the same content):",
+        "",
+        *table(rows(["briefpack_docx", "pandoc_docx"]), results["briefpack_docx"]),
+        "",
+        f"No-change rebuild (PDF + DOCX): {rebuild.wall:.2f} s wall, {rebuild.inner:.3f} s in build_pack, "
+        f"{rebuild.fact('up_to_date')} up to date, {rebuild.fact('written')} written.",
+        "",
+    ]
+
+
+@dataclass
+class Target:
+    name: str
+    figure: str
+    met: bool
+
+    def line(self) -> str:
+        return f"| {self.name} | {self.figure} | {'MET' if self.met else 'NOT MET'} |"
+
+
+def ratio_target(name: str, sizes, results, theirs: str, limit: float, ours=("briefpack_pdf", "briefpack_pdf_all_cpus")) -> Target:
+    """ours ÷ theirs (wall time) at every size must stay ≤ limit, judged on the first of `ours`
+    (like for like: one CPU); the others are shown beside it."""
+    def ratio(p, key):
+        return results[p][key].wall / results[p][theirs].wall
+
+    figure = "; ".join(
+        f"{p}p: " + ", ".join(f"{ratio(p, k):.2f}×" + (f" ({SHORT[k]})" if len(ours) > 1 else "") for k in ours)
+        for p in sizes
+    )
+    return Target(f"{name} ≤ {limit}×", figure, all(ratio(p, ours[0]) <= limit for p in sizes))
+
+
+def targets(sizes: list[int], results: dict[int, dict[str, Measurement]], startup: dict) -> list[Target]:
+    small, large = min(sizes), max(sizes)
+    out = [
+        ratio_target("PDF ÷ WeasyPrint alone on briefpack's HTML", sizes, results, "weasyprint_alone", 1.1),
+        ratio_target("PDF ÷ pandoc + WeasyPrint", sizes, results, "pandoc_pdf", 1.0),
+        ratio_target("DOCX ÷ pandoc DOCX", sizes, results, "pandoc_docx", 1.0, ours=("briefpack_docx",)),
+    ]
+    for fmt, key in (("PDF, 1 CPU", "briefpack_pdf"), (f"PDF, {os.cpu_count()} CPUs", "briefpack_pdf_all_cpus"), ("DOCX", "briefpack_docx")):
+        per_page = {p: results[p][key].inner / results[p]["briefpack_pdf"].fact("pages") for p in (small, large)}
+        growth = per_page[large] / per_page[small]
+        out.append(Target(
+            f"{fmt}: cost per page at {large}p ≤ 1.3× that at {small}p (in-process build time)",
+            f"{per_page[small] * 1000:.0f} → {per_page[large] * 1000:.0f} ms/page: {growth:.2f}×",
+            growth <= 1.3,
+        ))
+    for fmt, key in (("PDF", "briefpack_pdf"), ("DOCX", "briefpack_docx"), ("PDF, all CPUs", "briefpack_pdf_all_cpus")):
+        peak = results[large][key].peak_mib
+        out.append(Target(f"{fmt} peak memory at {large}p < 1 GB", f"{peak:.0f} MiB", peak < 1000))
+    parallel = results[large]["briefpack_pdf_all_cpus"].wall / results[large]["weasyprint_alone"].wall
+    out.append(Target(f"PDF at {large}p on {os.cpu_count()} CPUs ≤ 0.65× WeasyPrint alone", f"{parallel:.2f}×", parallel <= 0.65))
+    imports = [name for name, s in startup.items() if s["imports_weasyprint"]]
+    out.append(Target(
+        "`briefpack --help`, `topics`, `check` do not import WeasyPrint",
+        ", ".join(f"{name}: {s['wall_s']:.2f} s" for name, s in startup.items()),
+        not imports,
+    ))
+    rebuilt = {p: results[p]["briefpack_rebuild"] for p in sizes}
+    out.append(Target(
+        "a no-change rebuild writes nothing",
+        ", ".join(f"{p}p: {m.wall:.2f} s" for p, m in rebuilt.items()),
+        all(m.fact("written") == 0 and m.fact("up_to_date") == 2 for m in rebuilt.values()),
+    ))
+    return out
+
+
+def machine() -> dict:
+    lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout if shutil.which("lscpu") else ""
+    model = re.search(r"^Model name:\s*(.+)$", lscpu, re.M)
+    mem_kib = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1))
+    import pypandoc
+
+    git = ["git", "-C", str(REPO)]
+    commit = subprocess.run([*git, "rev-parse", "--short", "HEAD"], capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run([*git, "status", "--porcelain", "--", "src", "styles"], capture_output=True, text=True).stdout.strip()
+    if dirty:
+        commit += " + uncommitted changes in src/ or styles/"
+    return {
+        "cpu": model.group(1) if model else platform.processor(),
+        "cores": os.cpu_count(),
+        "ram_gib": round(mem_kib / 1024 / 1024, 1),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "weasyprint": version("weasyprint"),
+        "python-docx": version("python-docx"),
+        "pandoc": pypandoc.get_pandoc_version(),
+        "briefpack": f"{version('briefpack')} ({commit})",
+    }
+
+
+# ------------------------------------------------------------------------------ main
+
+
+def parse_args(argv):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sizes", default="10,100,400", help="approximate page counts, comma-separated")
+    parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "briefpack-bench",
+                        help="work folder for generated packs and outputs")
+    parser.add_argument("--repeat", type=int, default=3, help="runs of each build (the median time is reported)")
+    parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    import pypandoc
+
+    pandoc = pypandoc.get_pandoc_path()
+
+    def say(message):
+        print(message, file=sys.stderr, flush=True)
+
+    info = machine()
+    say("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    startup = bench_startup(args.repeat)
+    results = {}
+    for pages in sizes:
+        results[pages] = bench_size(args.out / f"{pages:04d}", pages, pandoc, args.repeat, say)
+
+    lines = [f"Command: `python benchmarks/{Path(__file__).name} {' '.join(argv if argv is not None else sys.argv[1:])}`", ""]
+    lines += ["| machine | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in info.items()), ""]
+    lines += ["Start-up on the sample pack (median wall time):", ""]
+    lines += [f"- `briefpack {name}`: {s['wall_s']:.2f} s, {s['peak_mib']:.0f} MiB, imports WeasyPrint: "
+              f"{'yes' if s['imports_weasyprint'] else 'no'}" for name, s in startup.items()]
+    lines.append("")
+    for pages in sizes:
+        lines += size_report(pages, results[pages])
+    checked = targets(sizes, results, startup)
+    lines += ["### Targets", "", "| target | figure | |", "| --- | --- | --- |", *(t.line() for t in checked)]
+    print("\n".join(lines))
+
+    if args.json:
+        args.json.write_text(json.dumps({
+            "machine": info,
+            "repeat": args.repeat,
+            "startup": startup,
+            "sizes": {str(p): figures(results[p]) for p in sizes},
+            "targets": [{"name": t.name, "figure": t.figure, "met": t.met} for t in checked],
+        }, indent=2), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
