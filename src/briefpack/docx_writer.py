@@ -55,6 +55,9 @@ class DocxWriter(m.Visitor):
             "ordered": wx.add_abstract_list(numbering, "ordered", "briefpack ordered list"),
             "bullet": wx.add_abstract_list(numbering, "bullet", "briefpack bullet list"),
         }
+        # Style names → ids, looked up once: python-docx's `paragraph.style = name` scans every
+        # style on each call, which was most of the writer's time on large packs.
+        self._style_ids = {st.name: st.style_id for st in self.doc.styles}
         self._bookmark_names: dict[str, str] = {}
         self._bookmark_taken: set[str] = set()
         self._bookmark_count = 0
@@ -255,10 +258,14 @@ class DocxWriter(m.Visitor):
     # ------------------------------------------------------------------ helpers
 
     def style_id(self, name: str) -> str:
-        return self.doc.styles[name].style_id
+        try:
+            return self._style_ids[name]
+        except KeyError:
+            raise KeyError(f"the reference document has no style {name!r}") from None
 
     def paragraph(self, style_name: str, text: str = ""):
-        p = self.container.add_paragraph(style=style_name)
+        p = self.container.add_paragraph()
+        p._p.style = self.style_id(style_name)
         if text:
             p._p.append(wx.run(text))
         return p
@@ -408,12 +415,13 @@ class DocxWriter(m.Visitor):
         widths = column_widths(node, columns, width)
         for c, column_width in enumerate(widths):
             table.columns[c].width = column_width
-        for r, cells in enumerate((node.header, *node.rows)):
+        for r, (cells, row) in enumerate(zip((node.header, *node.rows), table.rows)):
+            row_cells = row.cells  # once per row: table.cell(r, c) rebuilds the whole grid each call
             for c in range(columns):
-                cell = table.cell(r, c)
+                cell = row_cells[c]
                 cell.width = widths[c]
                 p = cell.paragraphs[0]
-                p.style = self.doc.styles[CELL_HEAD if r == 0 else CELL]
+                p._p.style = self.style_id(CELL_HEAD if r == 0 else CELL)
                 align = node.aligns[c] if c < len(node.aligns) else None
                 if align in aligns:
                     p.alignment = aligns[align]
