@@ -64,3 +64,34 @@ def test_svg_cannot_pull_in_files_or_reach_the_network(tmp_path):
         media = [n for n in z.namelist() if n.startswith("word/media/")]
         for name in media:
             assert z.read(name) != PNG_BYTES  # the secret PNG never made it into the package
+
+
+def test_lists_and_quotes_nested_1000_deep_stop_with_a_limit_message(tmp_path):
+    import time
+
+    from briefpack.errors import SourceError
+
+    deep = "Intro.\n\n" + "".join("  " * i + "- item\n" for i in range(1000)) + "\n" + "> " * 1000 + "deep quote\n"
+    root = write_pack(tmp_path / "p", "title: Deep\n", {"s.md": "---\ntitle: S\ntopics: all\n---\n" + deep})
+    start = time.monotonic()
+    try:
+        build_pack(root, tmp_path / "out", formats=("pdf", "docx"))
+    except SourceError as exc:
+        (problem,) = exc.problems
+        assert "nested too deep" in problem.message and problem.line and problem.line > 6
+    else:
+        raise AssertionError("text deeper than the nesting limit would have been lost silently")
+    assert time.monotonic() - start < 60
+    assert not (tmp_path / "out").exists() or not [p for p in (tmp_path / "out").iterdir() if p.suffix in (".pdf", ".docx")]
+
+
+def test_deep_but_reasonable_nesting_builds_with_every_word(tmp_path):
+    nested = "".join("   " * i + f"1. level {i}\n" for i in range(12)) + "\n" + "> " * 15 + "deep quote\n"
+    root = write_pack(tmp_path / "p", "title: Deep\n", {"s.md": "---\ntitle: S\ntopics: all\n---\n" + nested})
+    result = build_pack(root, tmp_path / "out", formats=("pdf", "docx"))
+    pdf = next(p for p in result.written if p.suffix == ".pdf")
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "deep quote" in text and "level 11" in text
+    docx = next(p for p in result.written if p.suffix == ".docx")
+    words = "\n".join(p.text for p in Document(docx).paragraphs)
+    assert "deep quote" in words and "level 11" in words

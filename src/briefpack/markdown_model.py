@@ -30,10 +30,11 @@ _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 def _markdown() -> MarkdownIt:
     # maxNesting bounds recursion: lists or quotes nested 1,000 deep flatten instead of
     # exhausting the stack, here and in every writer.
-    md = MarkdownIt("commonmark", {"html": False, "maxNesting": 40})
+    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
     return md.enable("table").enable("strikethrough").use(footnote_plugin)
 
 
+MAX_NESTING = 40
 _MD = _markdown()
 
 #: loads an image given its `src` as written; returns a Resource or raises ResourceProblem
@@ -59,6 +60,7 @@ class ParsedBody:
 def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
     env: dict = {}
     tokens = _MD.parse(text, env)
+    _check_nesting(tokens, ctx)
     tree = SyntaxTreeNode(tokens)
     conv = _Converter(ctx)
     body_nodes = [n for n in tree.children if n.type != "footnote_block"]
@@ -73,6 +75,20 @@ def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
         footnotes[label] = m.Footnote(label=label, children=children, line=line)
     _check_definitions(text, ctx, footnotes, env)
     return ParsedBody(blocks=blocks, footnotes=footnotes)
+
+
+def _check_nesting(tokens, ctx: BodyContext) -> None:
+    """markdown-it stops parsing at its nesting limit and drops what lies deeper: say so, rather
+    than print a pack with text silently missing."""
+    too_deep = next((t for t in tokens if t.level >= MAX_NESTING - 1), None)
+    if too_deep is None:
+        return
+    line = next((t.map[0] for t in reversed(tokens[: tokens.index(too_deep) + 1]) if t.map), 0)
+    ctx.problems.error(
+        ctx.path, ctx.first_line + line,
+        f"lists or block quotes are nested too deep here (the limit is {MAX_NESTING // 2 - 1} levels of lists, "
+        f"{MAX_NESTING - 2} of quotes); text below that depth would be lost: flatten them",
+    )
 
 
 def _check_definitions(text: str, ctx: BodyContext, used: dict[str, m.Footnote], env: dict) -> None:

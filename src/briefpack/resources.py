@@ -21,7 +21,7 @@ MAX_ANNEX_BYTES = 100 * 1024 * 1024
 MAX_STYLE_BYTES = 50 * 1024 * 1024
 
 # Characters XML 1.0 (and so Word) cannot hold; tab and newline are fine.
-_CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
 
@@ -68,7 +68,7 @@ def read_text(path: Path) -> str:
             f"not valid UTF-8 (byte 0x{data[exc.start]:02x}): save the file as UTF-8", line
         ) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
-    bad = _CONTROL_CHARS.search(text)
+    bad = CONTROL_CHARS.search(text)
     if bad:
         line = text.count("\n", 0, bad.start()) + 1
         raise ResourceProblem(

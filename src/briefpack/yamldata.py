@@ -13,6 +13,8 @@ from typing import Any
 
 import yaml
 
+from .resources import CONTROL_CHARS
+
 #: A value's position in the document: ("topics", "internet", "aliases", 0)
 KeyPath = tuple[Any, ...]
 
@@ -108,6 +110,9 @@ def _convert(node, path, doc, constructor, budget, first_line):
             items.append(_convert(item, path + (i,), doc, constructor, budget, first_line))
         return items
     value = _scalar(constructor, node, first_line)
+    if isinstance(value, str) and CONTROL_CHARS.search(value):
+        bad = CONTROL_CHARS.search(value).group()
+        raise YamlProblem(line, f"the value holds the control character U+{ord(bad):04X} (written as an escape), which no document can hold: delete it")
     if isinstance(value, _dt.datetime):
         value = value.date()
     return value
