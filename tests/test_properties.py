@@ -61,7 +61,7 @@ def check_pack_builds_or_fails_clearly(root: Path, formats=("docx", "html", "pdf
 section = st.tuples(front_matter, body)
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(sections=st.lists(section, min_size=1, max_size=3))
 def test_generated_packs_load_and_render_docx_html_or_fail_clearly(tmp_path_factory, sections):
     root = write_generated(tmp_path_factory.mktemp("fuzz"), sections)
@@ -72,7 +72,7 @@ def titled(bodies: list[str]) -> list[tuple[dict, str]]:
     return [({"title": f"Section {i}", "topics": "all"}, text) for i, text in enumerate(bodies)]
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(bodies=st.lists(valid_body, min_size=1, max_size=3))
 def test_generated_valid_packs_render_docx_and_html(tmp_path_factory, bodies):
     root = write_generated(tmp_path_factory.mktemp("valid"), titled(bodies))
