@@ -122,7 +122,15 @@ class HtmlBody(m.Visitor):
         return self._block("ol", items, class_=classes, start=start)
 
     def visit_ListItem(self, node: m.ListItem) -> Markup:
-        return self._block("li", self.visit_all(node.children))
+        first = self.block_no + 1
+        content = self.visit_all(node.children)
+        if self.for_print and not self.note_depth and first in self.page_breaks and content:
+            head = str(content[0])
+            if head.startswith("<") and f' data-b="{first}"' in head[:head.find(">")]:
+                # WeasyPrint does not carry a forced break from an item's first block to the
+                # item: break before the item itself.
+                return self._block("li", content, style="break-before: page")
+        return self._block("li", content)
 
     def visit_BlockQuote(self, node: m.BlockQuote) -> Markup:
         return self._block("blockquote", self.visit_all(node.children))
