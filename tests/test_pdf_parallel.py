@@ -297,6 +297,25 @@ def test_what_is_laid_out_as_one_document(edition, style):
     assert pdf_parallel.processes_for(small, RenderOptions()) == 1  # a few pages: one layout
 
 
+def test_on_one_cpu_a_large_pack_is_laid_out_by_sections_in_this_process(edition, style, single, monkeypatch):
+    """No worker is forked; the result is the one-document layout's."""
+    monkeypatch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+    monkeypatch.setattr(pdf_parallel, "MIN_PAGES", 20)
+    assert pdf_parallel.processes_for(edition, RenderOptions()) == 1
+    assert pdf_parallel.by_sections_in_one_process(edition, RenderOptions())
+    assert not pdf_parallel.by_sections_in_one_process(edition, RenderOptions(pdf_processes=1))
+    messages = []
+    out = render_pdf(edition, style, RenderOptions(timestamp=STAMP, progress=lambda s, d: messages.append(d)))
+    assert any("sections in one process" in m for m in messages), messages
+    assert not any(m.startswith("layout: chunk") for m in messages)  # no forked chunks
+    reader = PdfReader(io.BytesIO(out.data))
+    a, ra = single
+    assert out.pages == a.pages == len(reader.pages)
+    for number, (pa, pb) in enumerate(zip(ra.pages, reader.pages), start=1):
+        assert squash(pa.extract_text()) == squash(pb.extract_text()), f"page {number}"
+    assert outline(reader) == outline(ra)
+
+
 def test_a_variant_falls_back_to_one_layout(edition, style):
     small = dataclasses.replace(edition, sections=edition.sections[:2])
     out = render_pdf(small, style, RenderOptions(timestamp=STAMP, pdf_processes=2, pdf_variant="pdf/a-3b"))

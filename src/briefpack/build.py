@@ -183,7 +183,7 @@ def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
 
     relay_thread = threading.Thread(target=relay, daemon=True)
     relay_thread.start()
-    _WORK = (jobs, style, dataclasses.replace(options, pdf_processes=1), queue)
+    _WORK = (jobs, style, options, queue)  # in a worker the PDF writer chooses one process (processes_for)
     n_jobs = n_jobs or os.cpu_count() or 1
     try:
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:

@@ -29,5 +29,6 @@ class RenderOptions:
     allow_remote: bool = False
     timestamp: _dt.datetime = field(default_factory=build_timestamp)
     progress: Progress = _quiet
-    #: PDF layout processes: None chooses (several for a large pack on several CPUs), 1 never splits
+    #: PDF layout processes: None chooses (a large pack: its sections in several processes on several
+    #: CPUs, in this one on one CPU, then joined), 1 lays the pack out as one document
     pdf_processes: int | None = None

@@ -116,6 +116,13 @@ def processes_for(edition: m.Edition, options: RenderOptions) -> int:
     return max(1, min(cpus, len(edition.sections)))
 
 
+def by_sections_in_one_process(edition: m.Edition, options: RenderOptions) -> bool:
+    """Whether a large `edition` that gets one process is still laid out as chunks (one, in this
+    process) and a frame: a section the footnote fixer changes is then laid out again alone,
+    not the whole pack. `pdf_processes=1` asks for one document."""
+    return getattr(options, "pdf_processes", None) is None and estimate_pages(edition) >= MIN_PAGES
+
+
 def estimate_pages(edition: m.Edition) -> float:
     return sum(_size(s) for s in edition.sections) / _CHARS_PER_PAGE + 0.5 * len(edition.sections)
 
@@ -146,7 +153,10 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         return None
     chunks = split_sections(edition.sections, processes)
     sizes = ", ".join(str(len(c)) for c in chunks)
-    options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
+    if len(chunks) == 1:
+        options.progress("pdf", f"layout of {len(edition.sections)} sections in one process")
+    else:
+        options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
     results = _lay_out_chunks(edition, style, options, chunks)
 
     pages = [p for r in results for p in r.pages]

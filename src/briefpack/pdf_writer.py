@@ -3,7 +3,9 @@
 Owns the print pipeline and its single door, `render_pdf`. WeasyPrint is imported here, lazily
 (it takes most of a second), and only ever sees in-memory files through the memory fetcher.
 The layout is repeated only when a footnote landed away from its call (see pdf_footnotes);
-annexes are reserved as pages in the layout and laid in afterwards (see pdf_finish).
+annexes are reserved as pages in the layout and laid in afterwards (see pdf_finish). A large
+pack is laid out section by section and joined (pdf_parallel) — in several processes on several
+CPUs, in this one otherwise — so a footnote fix lays out again only the section it changes.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from .html_writer import render_html
 from .options import RenderOptions
 from .pdf_finish import lay_annexes, measure_annexes
 from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
-from .pdf_parallel import cannot_split, processes_for, render_parallel
+from .pdf_parallel import by_sections_in_one_process, cannot_split, processes_for, render_parallel
 from .style import Style
 from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
 
@@ -55,7 +57,8 @@ def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfO
     placeholders, annex_warnings = measure_annexes(edition.meta.annexes)
     warnings += annex_warnings
     processes = processes_for(edition, options)
-    if processes > 1 and cannot_split(edition, style, options) is None:
+    split = processes > 1 or by_sections_in_one_process(edition, options)
+    if split and cannot_split(edition, style, options) is None:
         parallel = _render_in_parallel(edition, style, options, processes, placeholders, warnings)
         if parallel is not None:
             return parallel
