@@ -239,7 +239,10 @@ def _chunk_job(index: int) -> ChunkResult:
 def _lay_out_chunks(edition, style, options, chunks) -> list[ChunkResult]:
     global _WORK
     if len(chunks) == 1:
-        return [lay_out_chunk(edition, style, options, chunks[0])]
+        result = lay_out_chunk(edition, style, options, chunks[0])
+        if result.relaid_pages:
+            options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
+        return [result]
     from concurrent.futures import ProcessPoolExecutor
 
     _WORK = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
