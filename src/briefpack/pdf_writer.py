@@ -10,7 +10,9 @@ CPUs, in this one otherwise — so a footnote fix lays out again only the sectio
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
+import gc
 import hashlib
 import logging
 from dataclasses import dataclass, field
@@ -47,7 +49,28 @@ class _Collect(logging.Handler):
             self.messages.append(message)
 
 
+#: Garbage-collector thresholds while laying out: WeasyPrint allocates millions of boxes that
+#: live until the PDF is written, and with Python's defaults the collector keeps scanning them
+#: all (400-page pack: ~18% of the time). Collecting less often costs some memory (~+60 MiB).
+_LAYOUT_GC_THRESHOLDS = (20000, 10, 10)
+
+
+@contextlib.contextmanager
+def _collect_garbage_less_often():
+    before = gc.get_threshold()
+    gc.set_threshold(*_LAYOUT_GC_THRESHOLDS)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
 def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfOutput:
+    with _collect_garbage_less_often():
+        return _render_pdf(edition, style, options)
+
+
+def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfOutput:
     from weasyprint import HTML
     from weasyprint.logger import LOGGER
 
