@@ -97,6 +97,10 @@ def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> Pdf
                 edition, style, options, for_print=True, page_breaks=breaks, annexes=tuple(placeholders), resources=resources
             )
             options.progress("pdf", "layout" if round_ == 0 else f"layout again to keep footnotes with their calls ({round_})")
+            if round_:
+                # the previous layout's boxes, freed before the next layout, not beside it
+                document = separations = None
+                gc.collect()
             document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=fetcher).render()
             separations = find_separations(document)
             if not separations:
