@@ -265,7 +265,9 @@ def _quiet(stage: str, detail: str) -> None:
     pass
 
 
-class _Collect(logging.Handler):
+class WarningCollector(logging.Handler):
+    """WeasyPrint's warnings (a refused image, an unknown CSS property) gathered as ours, once each."""
+
     def __init__(self):
         super().__init__(logging.WARNING)
         self.messages: list[str] = []
@@ -291,7 +293,7 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
     unfixed: dict[str, list[tuple[Separation, int, int | None]]] = {}
     todo = list(sections)
     rounds, relaid = 0, 0
-    collect = _Collect()
+    collect = WarningCollector()
     LOGGER.addHandler(collect)
     keep = []  # documents whose pages are kept (their boxes must stay alive)
     try:

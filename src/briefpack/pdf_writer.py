@@ -22,7 +22,7 @@ from .html_writer import render_html
 from .options import RenderOptions
 from .pdf_finish import lay_annexes, measure_annexes
 from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
-from .pdf_parallel import by_sections_in_one_process, cannot_split, processes_for, render_parallel
+from .pdf_parallel import WarningCollector, by_sections_in_one_process, cannot_split, processes_for, render_parallel
 from .style import Style
 from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
 
@@ -34,19 +34,6 @@ class PdfOutput:
     data: bytes
     pages: int
     warnings: list[str] = field(default_factory=list)
-
-
-class _Collect(logging.Handler):
-    """WeasyPrint's warnings and errors (a refused image, an unknown CSS property) as our warnings."""
-
-    def __init__(self):
-        super().__init__(logging.WARNING)
-        self.messages: list[str] = []
-
-    def emit(self, record: logging.LogRecord) -> None:
-        message = record.getMessage()
-        if message not in self.messages:
-            self.messages.append(message)
 
 
 #: Garbage-collector thresholds while laying out: WeasyPrint allocates millions of boxes that
@@ -88,7 +75,7 @@ def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> Pdf
     resources = ResourceTable()
     fetcher = make_fetcher(style, resources, allow_remote=options.allow_remote)
 
-    collect = _Collect()
+    collect = WarningCollector()
     LOGGER.addHandler(collect)
     try:
         breaks: frozenset[int] = frozenset()
@@ -137,7 +124,7 @@ def _render_in_parallel(edition, style, options, processes, placeholders, warnin
     it cannot be split, and the caller lays it out as one document."""
     from weasyprint.logger import LOGGER
 
-    collect = _Collect()
+    collect = WarningCollector()
     LOGGER.addHandler(collect)
     try:
         laid = render_parallel(edition, style, options, processes, placeholders, warnings)
