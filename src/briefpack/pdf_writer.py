@@ -14,7 +14,6 @@ import contextlib
 import dataclasses
 import gc
 import hashlib
-import logging
 from dataclasses import dataclass, field
 
 from . import model as m
