@@ -18,6 +18,7 @@ import io
 import random
 import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -179,27 +180,40 @@ def single(edition, style):
     return out, PdfReader(io.BytesIO(out.data))
 
 
-@pytest.fixture(scope="module")
-def parallel(edition, style):
+def render_split(edition, style, how: str, progress=None) -> "PdfOutput":
+    """`how`: "processes" — 3 forked chunks joined with pypdf; "grafted" — one CPU: the sections
+    laid out in this process and their pages put onto the frame's as boxes (pdf_graft)."""
+    if how == "processes":
+        return render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3, progress=progress or (lambda s, d: None)))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+        patch.setattr(pdf_parallel, "MIN_PAGES", 20)
+        return render_pdf(edition, style, RenderOptions(timestamp=STAMP, progress=progress or (lambda s, d: None)))
+
+
+@pytest.fixture(scope="module", params=["processes", "grafted"])
+def parallel(edition, style, request):
     messages = []
-    out = render_pdf(
-        edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3, progress=lambda s, d: messages.append(d))
-    )
-    return out, PdfReader(io.BytesIO(out.data)), messages
+    out = render_split(edition, style, request.param, progress=lambda s, d: messages.append(d))
+    return out, PdfReader(io.BytesIO(out.data)), messages, request.param
 
 
 # ---------------------------------------------------------------------------- the comparison
 
 
-def test_the_pack_is_large_enough_and_laid_out_in_three_chunks(single, parallel):
-    out, reader, messages = parallel
+def test_the_pack_is_large_enough_and_split_as_asked(single, parallel):
+    out, reader, messages, how = parallel
     assert 35 <= single[1].pages.__len__() <= 80
-    assert any("layout in 3 processes" in m for m in messages), messages
-    assert sum(1 for m in messages if m.startswith("layout: chunk")) == 3
+    if how == "processes":
+        assert any("layout in 3 processes" in m for m in messages), messages
+        assert sum(1 for m in messages if m.startswith("layout: chunk")) == 3
+    else:
+        assert any("sections in one process" in m for m in messages), messages
+        assert not any(m.startswith("layout: chunk") or m.startswith("joining") for m in messages), messages
 
 
 def test_same_pages_and_same_text_on_every_page(single, parallel):
-    (a, ra), (b, rb, _) = single, parallel
+    (a, ra), (b, rb, _, _) = single, parallel
     assert a.pages == b.pages == len(ra.pages) == len(rb.pages)
     for number, (pa, pb) in enumerate(zip(ra.pages, rb.pages), start=1):
         assert squash(pa.extract_text()) == squash(pb.extract_text()), f"page {number}"
@@ -207,7 +221,7 @@ def test_same_pages_and_same_text_on_every_page(single, parallel):
 
 
 def test_page_x_of_y_on_every_page_after_the_cover(parallel):
-    out, reader, _ = parallel
+    out, reader, _, _ = parallel
     total = len(reader.pages)
     texts = [page.extract_text() for page in reader.pages]
     assert "Page 1" not in texts[0]
@@ -262,15 +276,78 @@ def test_footnote_numbers_on_the_same_pages(single, parallel, edition):
 
 
 def test_metadata_and_warnings_are_those_of_one_layout(single, parallel):
-    (a, ra), (b, rb, _) = single, parallel
+    (a, ra), (b, rb, _, _) = single, parallel
     assert dict(ra.metadata) == dict(rb.metadata)
     assert ra.trailer["/Root"]["/Lang"] == rb.trailer["/Root"]["/Lang"]
     assert a.warnings == b.warnings
 
 
 def test_parallel_builds_are_reproducible(edition, style, parallel):
-    again = render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3))
+    again = render_split(edition, style, parallel[3])
     assert again.data == parallel[0].data
+
+
+def test_every_page_looks_the_same_as_in_one_layout(single, parallel, tmp_path):
+    """Rasterised (poppler's pdftoppm), every page equals the one-layout page pixel for pixel."""
+    for name, data in (("single", single[0].data), ("split", parallel[0].data)):
+        (tmp_path / f"{name}.pdf").write_bytes(data)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
+    pages = sorted(tmp_path.glob("single-*.png"))
+    assert len(pages) == single[0].pages
+    for page in pages:
+        other = tmp_path / page.name.replace("single", "split")
+        assert same_image(page, other), page.name
+
+
+def same_image(a: Path, b: Path) -> bool:
+    from PIL import Image, ImageChops
+
+    with Image.open(a) as one, Image.open(b) as two:
+        return ImageChops.difference(one.convert("RGB"), two.convert("RGB")).getbbox() is None
+
+
+GRAFT_HTML = """<html><head><style>
+@page { size: A5; @bottom-center { content: "Page " counter(page) } }
+@page :right { margin: 15mm 10mm 15mm 30mm; }
+@page :left { margin: 15mm 30mm 15mm 10mm; }
+.page { break-before: page; }
+th { background: #c8d4e4; border-bottom: 2pt solid #1f3a5f; }
+td { border-bottom: 0.5pt solid #888; }
+code { background: #eee; border-radius: 1mm; }
+blockquote { border-left: 3pt solid #999; background: #f6f0e0; padding: 2mm; }
+.note { float: footnote; }
+.note::footnote-call, .note::footnote-marker { content: "*"; }
+a { text-decoration: underline; }
+</style></head><body>
+<div class="page"><p>Text with <code>code</code> and <a href="https://example.org/">a link</a><span class="note">A footnote.</span>.</p>
+<table><thead><tr><th>Head</th><th>Other</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>
+<blockquote>Shaded quote</blockquote></div>
+<div class="page"><p>Text with <code>code</code> and <a href="https://example.org/">a link</a><span class="note">A footnote.</span>.</p>
+<table><thead><tr><th>Head</th><th>Other</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>
+<blockquote>Shaded quote</blockquote></div>
+</body></html>"""
+
+
+def test_a_page_grafted_onto_the_other_side_looks_as_if_laid_out_there(tmp_path):
+    """pdf_graft moves a right page's boxes onto a left page (other margins): shading, rules,
+    link and footnote come along — pixel for pixel the page WeasyPrint lays out on the left."""
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
+    from briefpack.pdf_graft import graft_page
+
+    fonts = FontConfiguration()
+    laid = HTML(string=GRAFT_HTML).render(font_config=fonts)
+    frame = HTML(string=GRAFT_HTML).render(font_config=fonts)
+    right, left = laid.pages
+    assert right._page_box.content_box_x() != left._page_box.content_box_x()
+    grafted = graft_page(frame.pages[1], right)
+    assert [link[1] for link in grafted.links] == [link[1] for link in left.links]
+    laid.copy([left]).write_pdf(tmp_path / "expected.pdf")
+    frame.copy([grafted]).write_pdf(tmp_path / "grafted.pdf")
+    for name in ("expected", "grafted"):
+        subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
+    assert same_image(tmp_path / "expected-1.png", tmp_path / "grafted-1.png")
 
 
 # ---------------------------------------------------------------------------- when it splits
@@ -297,23 +374,13 @@ def test_what_is_laid_out_as_one_document(edition, style):
     assert pdf_parallel.processes_for(small, RenderOptions()) == 1  # a few pages: one layout
 
 
-def test_on_one_cpu_a_large_pack_is_laid_out_by_sections_in_this_process(edition, style, single, monkeypatch):
-    """No worker is forked; the result is the one-document layout's."""
+def test_on_one_cpu_a_large_pack_is_laid_out_by_sections_in_this_process(edition, monkeypatch):
+    """(The "grafted" builds above are these: compared with the one-document layout.)"""
     monkeypatch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
     monkeypatch.setattr(pdf_parallel, "MIN_PAGES", 20)
     assert pdf_parallel.processes_for(edition, RenderOptions()) == 1
     assert pdf_parallel.by_sections_in_one_process(edition, RenderOptions())
     assert not pdf_parallel.by_sections_in_one_process(edition, RenderOptions(pdf_processes=1))
-    messages = []
-    out = render_pdf(edition, style, RenderOptions(timestamp=STAMP, progress=lambda s, d: messages.append(d)))
-    assert any("sections in one process" in m for m in messages), messages
-    assert not any(m.startswith("layout: chunk") for m in messages)  # no forked chunks
-    reader = PdfReader(io.BytesIO(out.data))
-    a, ra = single
-    assert out.pages == a.pages == len(reader.pages)
-    for number, (pa, pb) in enumerate(zip(ra.pages, reader.pages), start=1):
-        assert squash(pa.extract_text()) == squash(pb.extract_text()), f"page {number}"
-    assert outline(reader) == outline(ra)
 
 
 def test_a_variant_falls_back_to_one_layout(edition, style):

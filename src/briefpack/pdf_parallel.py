@@ -1,16 +1,22 @@
-"""A large edition as one PDF laid out in parallel processes, joined into the PDF a single layout gives.
+"""A large edition as one PDF laid out section by section, joined into the PDF a single layout gives.
 
 Sections start on a new page (`section_break: page`), so each section's pages depend only on
-the section: contiguous runs of sections ("chunks") are laid out in forked processes, each as a
-WeasyPrint document without margin boxes (no running heads, no "Page X of Y"). Then, in this
-process, one cheap *frame* document is laid out from the style's own templates: the cover, the
-contents, one empty placeholder page per body page, the credits and the annex pages. Each
-placeholder page holds invisible, absolutely positioned boxes copied from the chunk layouts —
-the anchors, the bookmarks and the link rectangles of that body page — so WeasyPrint itself
-writes the running heads and footers with the right numbers, the contents with the right page
-numbers and links, the outline and every internal and external link of the joined PDF. Last,
-pypdf draws each laid-out body page onto its placeholder page (as a form XObject, shifted to the
-margins of that page's side) and the annexes are laid in as usual.
+the section: contiguous runs of sections ("chunks") are laid out each as a WeasyPrint document
+without margin boxes (no running heads, no "Page X of Y") — in forked processes on several CPUs,
+in this process on one. Then, in this process, one *frame* document is laid out from the
+style's own templates: the cover, the contents, one empty placeholder page per body page, the
+credits and the annex pages. Each placeholder page holds invisible, absolutely positioned boxes
+where the body page has its anchors and bookmarks, so WeasyPrint itself lays out the running
+heads and footers with the right numbers, the contents with the right page numbers, the outline
+and the named destinations of the joined PDF.
+
+Joined, two ways:
+- chunks from other processes arrive as PDF bytes: pypdf draws each body page onto its
+  placeholder page (as a form XObject, shifted to the margins of that page's side) and adds the
+  body page's links as annotations (join_pages);
+- a chunk laid out in this process is never written on its own: each placeholder page box takes
+  the body page's boxes (pdf_graft) and WeasyPrint writes the whole pack once, links included.
+Annexes are laid in afterwards as usual (pdf_finish).
 
 Footnotes are kept with their calls as in the single layout (pdf_footnotes), but a section that
 needs a new page break is laid out again alone, not the whole pack: each extra round costs the
@@ -24,6 +30,7 @@ more than the left/right side); the caller then lays it out as one document.
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import io
 import logging
@@ -37,6 +44,7 @@ from markupsafe import Markup
 from . import model as m
 from .html_body import HtmlBody, element
 from .html_writer import AnnexPlaceholder, render_html
+from .layout_watch import not_reporting_pages
 from .options import RenderOptions
 from .pdf_footnotes import MAX_ROUNDS, Separation, find_separations, plan_page_breaks
 from .style import Style
@@ -89,12 +97,13 @@ class PageLayout:
 
 @dataclass
 class ChunkResult:
-    pdf: bytes
+    pdf: bytes | None  # None when laid out for grafting (`lay_out_chunk(..., fonts=...)`)
     pages: list[PageLayout]
     separations: list[tuple[Separation, int, int | None]]  # unfixed; call/note page in the chunk
     messages: list[str] = field(default_factory=list)  # WeasyPrint warnings
     rounds: int = 1
     relaid_pages: int = 0
+    laid: list = field(default_factory=list, repr=False)  # weasyprint Pages, when not written
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -157,6 +166,8 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         options.progress("pdf", f"layout of {len(edition.sections)} sections in one process")
     else:
         options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
+    if len(chunks) == 1 and can_graft():
+        return _render_grafted(edition, style, options, placeholders, warnings)
     results = _lay_out_chunks(edition, style, options, chunks)
 
     pages = [p for r in results for p in r.pages]
@@ -168,6 +179,66 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         return None
     document, html, first_body = frame
     frame_pages = document.pages[first_body:first_body + len(pages)]
+    shifts = _shifts(pages, frame_pages, drawn_under=True)
+    if shifts is None:
+        return None
+    _report(results, first_body, warnings)
+
+    options.progress("pdf", f"writing {len(document.pages)} pages")
+    frame_pdf = document.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
+    options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
+    data = join_pages(frame_pdf, [r.pdf for r in results], first_body, shifts, pages)
+    return data, len(document.pages)
+
+
+def can_graft() -> bool:
+    """Whether pdf_graft knows this WeasyPrint's box tree (it was written against version 70)."""
+    import weasyprint
+
+    return weasyprint.__version__.split(".")[0] == "70"
+
+
+def _render_grafted(edition, style, options, placeholders, warnings):
+    """One chunk laid out in this process: its pages go onto the frame's pages as boxes
+    (pdf_graft) and WeasyPrint writes the pack once; no PDF is written twice or joined."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
+    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts)
+    # The body's boxes (millions at 400 pages) stay alive until the PDF is written; frozen, the
+    # garbage collector stops scanning them at every collection (400 pages: ~4 s less). The
+    # caller (pdf_writer.render_pdf) unfreezes them once the PDF is written.
+    gc.freeze()
+    return _graft_onto_frame(edition, style, options, placeholders, warnings, fonts, result)
+
+
+def _graft_onto_frame(edition, style, options, placeholders, warnings, fonts, result):
+    from .pdf_graft import graft_page
+
+    if result.relaid_pages:
+        options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
+    pages = result.pages
+    if any(p.blank for p in pages):
+        return None
+    options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
+    frame = _lay_out_frame(edition, style, options, pages, placeholders, fonts=fonts, for_graft=True)
+    if frame is None:
+        return None
+    document, html, first_body = frame
+    frame_pages = document.pages[first_body:first_body + len(pages)]
+    if _shifts(pages, frame_pages, drawn_under=False) is None:
+        return None
+    _report([result], first_body, warnings)
+    body = [graft_page(frame_page, page) for frame_page, page in zip(frame_pages, result.laid)]
+    whole = document.copy([*document.pages[:first_body], *body, *document.pages[first_body + len(pages):]])
+    options.progress("pdf", f"writing {len(whole.pages)} pages")
+    data = whole.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
+    return data, len(whole.pages)
+
+
+def _shifts(pages: list[PageLayout], frame_pages, drawn_under: bool) -> list[tuple[float, float]] | None:
+    """How far each body page moves onto its frame page (CSS px); None when a body page does not
+    fit its frame page, or (`drawn_under`) the frame page's background would hide it."""
     shifts = []
     for body, page in zip(pages, frame_pages):
         box = page._page_box
@@ -175,10 +246,14 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         if (round(body.width, 2), round(body.height, 2)) != (round(page.width, 2), round(page.height, 2)) or (
             round(body.content[2], 2), round(body.content[3], 2)) != (round(content[2], 2), round(content[3], 2)):
             return None  # left and right pages differ in more than their margins
-        if _paints_background(box):
+        if drawn_under and _paints_background(box):
             return None  # the page background would hide the body drawn under the frame
         shifts.append((content[0] - body.content[0], content[1] - body.content[1]))
+    return shifts
 
+
+def _report(results: list[ChunkResult], first_body: int, warnings: list[str]) -> None:
+    """The chunks' WeasyPrint warnings and unfixed footnote separations, with page numbers of the pack."""
     for result in results:
         warnings += [f"WeasyPrint: {msg}" for msg in result.messages if f"WeasyPrint: {msg}" not in warnings]
     offset = first_body
@@ -189,12 +264,6 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
             )
             warnings.append(moved.describe())
         offset += len(result.pages)
-
-    options.progress("pdf", f"writing {len(document.pages)} pages")
-    frame_pdf = document.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
-    options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
-    data = join_pages(frame_pdf, [r.pdf for r in results], first_body, shifts)
-    return data, len(document.pages)
 
 
 # ----------------------------------------------------------------------------------- chunks
@@ -278,14 +347,18 @@ class WarningCollector(logging.Handler):
             self.messages.append(message)
 
 
-def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections) -> ChunkResult:
+def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, fonts=None) -> ChunkResult:
     """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
-    with their calls: a section the footnote fixer changes is laid out again alone."""
+    with their calls: a section the footnote fixer changes is laid out again alone. The pages
+    are written to PDF bytes; with `fonts` (a weasyprint FontConfiguration the caller shares
+    with the frame) they are returned as laid out, unwritten, for pdf_graft."""
     from weasyprint import CSS, HTML
     from weasyprint.logger import LOGGER
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()  # shared, so pages of several layouts can be written as one PDF
+    write = fonts is None
+    if fonts is None:
+        fonts = FontConfiguration()  # shared, so pages of several layouts can be written as one PDF
     chunk_css = CSS(string=_CHUNK_CSS, font_config=fonts)
     blocks = _blocks_per_section(edition, sections)
     breaks: dict[str, frozenset[int]] = {s.id: frozenset() for s in sections}  # block numbers within the section
@@ -347,13 +420,13 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
     for s in sections:
         separations += [(sep, page_no + c, None if n is None else page_no + n) for sep, c, n in unfixed[s.id]]
         page_no += len(final[s.id])
-    pdf = keep[0].copy(pages).write_pdf()
+    pdf = keep[0].copy(pages).write_pdf() if write else None
     known = edition.anchors | {c.anchor for c in edition.calls.values()}
     messages = [
         msg for msg in collect.messages
         if not (msg.startswith("No anchor #") and msg[len("No anchor #"):].split(" ")[0] in known)
     ]
-    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid)
+    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, [] if write else pages)
 
 
 def _blocks_per_section(edition: m.Edition, sections) -> dict[str, int]:
@@ -445,30 +518,34 @@ def _px(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") + "px"
 
 
-def frame_page(body: PageLayout, number: int, seen: set[str]) -> Markup:
-    """A placeholder page: the anchors, bookmarks and links of `body`, invisible, in place.
-    An anchor is only the first box with its name (a section runs over pages): `seen` holds
-    the names placed on earlier pages."""
+def frame_page(body: PageLayout, number: int, seen: set[str], needed: set[str] | None = None, bookmarks: bool = True) -> Markup:
+    """A placeholder page: the anchors and bookmarks of `body`, invisible, in place (its links
+    are written by join_pages). An anchor is only the first box with its name (a section runs
+    over pages): `seen` holds the names placed on earlier pages. `needed`: place only these
+    anchors (the ones the frame's own pages point at), for a frame whose placeholder pages
+    take the body's own boxes (pdf_graft)."""
     x0, y0 = body.content[0], body.content[1]
     parts = []
-    for level, label, x, y, state in body.bookmarks:
-        style = f"left: {_px(x - x0)}; top: {_px(y - y0)}; bookmark-level: {level}; bookmark-state: {state}"
-        parts.append(element("span", class_="bp-mark", data_label=label, style=style))
+    if bookmarks:
+        for level, label, x, y, state in body.bookmarks:
+            style = f"left: {_px(x - x0)}; top: {_px(y - y0)}; bookmark-level: {level}; bookmark-state: {state}"
+            parts.append(element("span", class_="bp-mark", data_label=label, style=style))
     for name, x, y in body.anchors:
-        if name in seen:
+        if name in seen or (needed is not None and name not in needed):
             continue
         seen.add(name)
         parts.append(element("span", id=name, style=f"left: {_px(x - x0)}; top: {_px(y - y0)}"))
-    for kind, target, (x1, y1, x2, y2) in body.links:
-        href = "#" + target if kind == "internal" else target
-        style = f"left: {_px(x1 - x0)}; top: {_px(y1 - y0)}; width: {_px(x2 - x1)}; height: {_px(y2 - y1)}"
-        parts.append(element("a", href=href, style=style))
     return element("div", parts, class_="bp-page", id=f"bp-page-{number}")
 
 
-def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder]):
+_HREF = re.compile(r'href="#([^"]+)"')
+
+
+def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder], fonts=None, for_graft=False):
     """The frame document (see the module docstring), its HTML and the index of its first body
-    page; None when the style's templates do not have the expected shape."""
+    page; None when the style's templates do not have the expected shape. `for_graft`: the
+    placeholder pages will take the body's boxes (pdf_graft), so they carry only the anchors
+    the frame's own pages point at (for `target-counter()`), no bookmarks."""
     from weasyprint import CSS, HTML
 
     # Sections reduced to their contents entries: the frame never prints a section body.
@@ -479,7 +556,8 @@ def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholder
         annexes=tuple(placeholders), resources=resources,
     )
     seen: set[str] = set()
-    placeholder_html = Markup("").join(frame_page(p, i, seen) for i, p in enumerate(pages))
+    needed = set(_HREF.findall(html)) if for_graft else None
+    placeholder_html = Markup("").join(frame_page(p, i, seen, needed, bookmarks=not for_graft) for i, p in enumerate(pages))
     # Hash input for the PDF identifier: the frame with every placeholder (it depends on the layout).
     html_key = html + placeholder_html
     document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=make_fetcher(style, resources, allow_remote=options.allow_remote))
@@ -504,7 +582,8 @@ def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholder
 
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
     document.etree_element = root
-    rendered = document.render(stylesheets=[CSS(string=_FRAME_CSS)])
+    with not_reporting_pages():
+        rendered = document.render(stylesheets=[CSS(string=_FRAME_CSS, font_config=fonts)], font_config=fonts)
     first = None
     for index, page in enumerate(rendered.pages):
         if "bp-page-0" in page.anchors:
@@ -529,16 +608,20 @@ def _paints_background(page_box) -> bool:
 # ----------------------------------------------------------------------------------- joining
 
 
-def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shifts: list[tuple[float, float]]) -> bytes:
+def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shifts: list[tuple[float, float]], layouts: list[PageLayout]) -> bytes:
     """`frame_pdf` with the pages of `chunk_pdfs`, in order, drawn onto its pages from
-    `first_body` on, each shifted by (dx, dy) CSS px (to the margins of its page's side).
+    `first_body` on, each shifted by (dx, dy) CSS px (to the margins of its page's side), with
+    the links of `layouts` (one per body page) as link annotations.
 
     Each body page becomes a form XObject holding its content stream as is (no parsing), with
-    its chunk's resources (fonts, images), cloned once per chunk: the work is linear in pages."""
+    its chunk's resources (fonts, images), cloned once per chunk: the work is linear in pages.
+    An internal link names its anchor (`/Dest (name)`), as WeasyPrint writes it: the frame
+    holds every anchor of the body, so its name tree resolves them."""
     from pypdf import PdfReader, PdfWriter
     from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
 
     writer = PdfWriter(clone_from=io.BytesIO(frame_pdf))
+    anchors = {name for layout in layouts for name, _, _ in layout.anchors}
     index = first_body
     shift = iter(shifts)
     for n, data in enumerate(chunk_pdfs):
@@ -568,7 +651,41 @@ def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shift
             draw.set_data(f"q 1 0 0 1 {dx * 0.75:.4f} {-dy * 0.75:.4f} cm {name} Do Q\n".encode("ascii"))
             existing = list(contents) if isinstance(contents, ArrayObject) else [contents]
             target[NameObject("/Contents")] = ArrayObject([writer._add_object(draw), *existing])
+            _add_links(writer, target, layouts[index - first_body], dx, dy, anchors)
             index += 1
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _add_links(writer, page, layout: PageLayout, dx: float, dy: float, anchors: set[str]) -> None:
+    """The links of a body page as link annotations on its frame page, as WeasyPrint writes
+    them (a link to an anchor the pack does not have was reported by the chunk and is left out)."""
+    from pypdf.generic import ArrayObject, DictionaryObject, FloatObject, NameObject, NumberObject, TextStringObject
+
+    annotations = []
+    for kind, target, (x1, y1, x2, y2) in layout.links:
+        if kind == "internal" and target not in anchors:
+            continue
+        # corners in WeasyPrint's order: (x1, y1) then (x2, y2), y up from the page's foot
+        rect = ((x1 + dx) * 0.75, (layout.height - y1 - dy) * 0.75, (x2 + dx) * 0.75, (layout.height - y2 - dy) * 0.75)
+        annotation = DictionaryObject({
+            NameObject("/Type"): NameObject("/Annot"),
+            NameObject("/Subtype"): NameObject("/Link"),
+            NameObject("/Rect"): ArrayObject([FloatObject(round(v, 4)) for v in rect]),
+            NameObject("/BS"): DictionaryObject({NameObject("/W"): NumberObject(0)}),
+        })
+        if kind == "internal":
+            annotation[NameObject("/Dest")] = TextStringObject(target)
+        else:
+            annotation[NameObject("/A")] = DictionaryObject({
+                NameObject("/Type"): NameObject("/Action"),
+                NameObject("/S"): NameObject("/URI"),
+                NameObject("/URI"): TextStringObject(target),
+            })
+        annotations.append(writer._add_object(annotation))
+    if not annotations:
+        return
+    existing = page.get("/Annots")
+    existing = list(existing.get_object()) if existing is not None else []
+    page[NameObject("/Annots")] = ArrayObject([*existing, *annotations])

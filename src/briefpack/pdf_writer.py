@@ -10,7 +10,6 @@ CPUs, in this one otherwise — so a footnote fix lays out again only the sectio
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import gc
 import hashlib
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 
 from . import model as m
 from .html_writer import render_html
+from .layout_watch import watching_layout
 from .options import RenderOptions
 from .pdf_finish import lay_annexes, measure_annexes
 from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
@@ -35,24 +35,8 @@ class PdfOutput:
     warnings: list[str] = field(default_factory=list)
 
 
-#: Garbage-collector thresholds while laying out: WeasyPrint allocates millions of boxes that
-#: live until the PDF is written, and with Python's defaults the collector keeps scanning them
-#: all (400-page pack: ~18% of the time). Collecting less often costs some memory (~+60 MiB).
-_LAYOUT_GC_THRESHOLDS = (20000, 10, 10)
-
-
-@contextlib.contextmanager
-def _collect_garbage_less_often():
-    before = gc.get_threshold()
-    gc.set_threshold(*_LAYOUT_GC_THRESHOLDS)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*before)
-
-
 def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfOutput:
-    with _collect_garbage_less_often():
+    with watching_layout(options.progress):
         return _render_pdf(edition, style, options)
 
 
