@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -171,6 +170,7 @@ def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
     global _WORK
     import multiprocessing
     import threading
+    from concurrent.futures import ProcessPoolExecutor
 
     if any(fmt == "pdf" for _, fmt, _, _ in jobs):
         import weasyprint  # noqa: F401  (imported once here, inherited by every forked worker)

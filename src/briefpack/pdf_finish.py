@@ -17,6 +17,8 @@ from .html_writer import AnnexPlaceholder
 
 def measure_annexes(annexes: tuple[m.Annex, ...]) -> tuple[list[AnnexPlaceholder], list[str]]:
     """A placeholder per readable annex; a warning per annex pypdf cannot read."""
+    if not annexes:
+        return [], []  # (pypdf's import costs ~50 ms: not for a pack without annexes)
     from pypdf import PdfReader
 
     placeholders: list[AnnexPlaceholder] = []
