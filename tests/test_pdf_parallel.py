@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import io
+import os
 import random
 import re
 import shutil
@@ -381,6 +382,21 @@ def test_on_one_cpu_a_large_pack_is_laid_out_by_sections_in_this_process(edition
     assert pdf_parallel.processes_for(edition, RenderOptions()) == 1
     assert pdf_parallel.by_sections_in_one_process(edition, RenderOptions())
     assert not pdf_parallel.by_sections_in_one_process(edition, RenderOptions(pdf_processes=1))
+
+
+def test_a_failing_worker_fails_the_build_with_its_error(edition, style, monkeypatch):
+    """An error inside a forked chunk layout reaches the caller as itself, not as a hang or a
+    bare "worker died"."""
+    def broken(*args, **kwargs):
+        raise ValueError("the layout failed in a worker")
+
+    monkeypatch.setattr(pdf_parallel, "lay_out_chunk", broken)  # inherited by the forked workers
+    with pytest.raises(ValueError, match="failed in a worker"):
+        render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=2))
+
+    monkeypatch.setattr(pdf_parallel, "lay_out_chunk", lambda *a, **k: os._exit(3))  # a worker killed
+    with pytest.raises(RuntimeError, match="stopped"):
+        render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=2))
 
 
 def test_a_variant_falls_back_to_one_layout(edition, style):

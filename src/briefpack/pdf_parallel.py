@@ -103,7 +103,7 @@ class ChunkResult:
     messages: list[str] = field(default_factory=list)  # WeasyPrint warnings
     rounds: int = 1
     relaid_pages: int = 0
-    laid: list = field(default_factory=list, repr=False)  # weasyprint Pages, when not written
+    laid: object = field(default=None, repr=False, compare=False)  # weasyprint Document of the pages, when not written
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -168,8 +168,22 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
     if len(chunks) == 1 and can_graft():
         return _render_grafted(edition, style, options, placeholders, warnings)
-    results = _lay_out_chunks(edition, style, options, chunks)
+    if len(chunks) == 1:  # a WeasyPrint pdf_graft does not know: written, then joined
+        result = lay_out_chunk(edition, style, options, chunks[0])
+        if result.relaid_pages:
+            options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
+        return _frame_and_join(edition, style, options, placeholders, warnings, [result], lambda: [result.pdf])
+    workers = ChunkWorkers(edition, style, options, chunks)
+    try:
+        results = workers.layouts(options.progress)
+        # the workers write their PDFs while this process lays out the frame
+        return _frame_and_join(edition, style, options, placeholders, warnings, results, workers.pdfs)
+    finally:
+        workers.close()
 
+
+def _frame_and_join(edition, style, options, placeholders, warnings, results: list[ChunkResult], pdfs):
+    """The frame laid out and written, the chunks' PDFs (`pdfs()`) drawn onto it (join_pages)."""
     pages = [p for r in results for p in r.pages]
     if any(p.blank for p in pages):
         return None  # the style inserts blank pages: page sides matter
@@ -186,8 +200,9 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
 
     options.progress("pdf", f"writing {len(document.pages)} pages")
     frame_pdf = document.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
+    chunk_pdfs = pdfs()
     options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
-    data = join_pages(frame_pdf, [r.pdf for r in results], first_body, shifts, pages)
+    data = join_pages(frame_pdf, chunk_pdfs, first_body, shifts, pages)
     return data, len(document.pages)
 
 
@@ -204,7 +219,7 @@ def _render_grafted(edition, style, options, placeholders, warnings):
     from weasyprint.text.fonts import FontConfiguration
 
     fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
-    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts)
+    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts, write=False)
     # The body's boxes (millions at 400 pages) stay alive until the PDF is written; frozen, the
     # garbage collector stops scanning them at every collection (400 pages: ~4 s less). The
     # caller (pdf_writer.render_pdf) unfreezes them once the PDF is written.
@@ -229,7 +244,7 @@ def _graft_onto_frame(edition, style, options, placeholders, warnings, fonts, re
     if _shifts(pages, frame_pages, drawn_under=False) is None:
         return None
     _report([result], first_body, warnings)
-    body = [graft_page(frame_page, page) for frame_page, page in zip(frame_pages, result.laid)]
+    body = [graft_page(frame_page, page) for frame_page, page in zip(frame_pages, result.laid.pages)]
     whole = document.copy([*document.pages[:first_body], *body, *document.pages[first_body + len(pages):]])
     options.progress("pdf", f"writing {len(whole.pages)} pages")
     data = whole.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
@@ -300,34 +315,74 @@ def split_sections(sections: tuple[m.Section, ...], k: int) -> list[tuple[m.Sect
 _WORK: tuple | None = None
 
 
-def _chunk_job(index: int) -> ChunkResult:
-    edition, style, options, chunks = _WORK
-    return lay_out_chunk(edition, style, options, chunks[index])
-
-
-def _lay_out_chunks(edition, style, options, chunks) -> list[ChunkResult]:
-    global _WORK
-    if len(chunks) == 1:
-        result = lay_out_chunk(edition, style, options, chunks[0])
-        if result.relaid_pages:
-            options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
-        return [result]
-    from concurrent.futures import ProcessPoolExecutor
-
-    _WORK = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
+def _chunk_worker(index: int, conn) -> None:
+    """A forked worker: lays out chunk `index`, sends its layout at once (the parent lays the
+    frame out meanwhile), then writes the chunk's PDF and sends the bytes."""
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=len(chunks), mp_context=context) as pool:
-            futures = [pool.submit(_chunk_job, i) for i in range(len(chunks))]
-            results = []
-            for i, future in enumerate(futures):
-                result = future.result()
-                extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
-                options.progress("pdf", f"layout: chunk {i + 1}/{len(chunks)}, {len(result.pages)} pages{extra}")
-                results.append(result)
-            return results
+        edition, style, options, chunks = _WORK
+        result = lay_out_chunk(edition, style, options, chunks[index], write=False)
+        conn.send(("layout", dataclasses.replace(result, laid=None)))
+        conn.send(("pdf", result.laid.write_pdf()))
+    except BaseException as exc:  # reported to the parent, which raises it
+        import traceback
+
+        try:
+            conn.send(("error", exc, traceback.format_exc()))
+        except Exception:
+            conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}"), traceback.format_exc()))
     finally:
-        _WORK = None
+        conn.close()
+
+
+class ChunkWorkers:
+    """Chunks laid out in forked processes: `layouts()` as soon as every chunk is laid out,
+    `pdfs()` once they are written. Always `close()`d (stops workers still running)."""
+
+    def __init__(self, edition, style, options, chunks):
+        global _WORK
+        context = multiprocessing.get_context("fork")
+        _WORK = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
+        self.workers = []
+        try:
+            for index in range(len(chunks)):
+                mine, theirs = context.Pipe(duplex=False)
+                process = context.Process(target=_chunk_worker, args=(index, theirs), daemon=True)
+                process.start()
+                theirs.close()
+                self.workers.append((process, mine))
+        finally:
+            _WORK = None
+
+    def _receive(self, index: int, kind: str):
+        process, conn = self.workers[index]
+        try:
+            message = conn.recv()
+        except EOFError:
+            process.join(1)
+            raise RuntimeError(f"the PDF layout worker for chunk {index + 1} stopped (exit code {process.exitcode})") from None
+        if message[0] == "error":
+            raise message[1] from RuntimeError(message[2])
+        assert message[0] == kind, message[0]
+        return message[1]
+
+    def layouts(self, progress) -> list[ChunkResult]:
+        results = []
+        for i in range(len(self.workers)):
+            result = self._receive(i, "layout")
+            extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
+            progress("pdf", f"layout: chunk {i + 1}/{len(self.workers)}, {len(result.pages)} pages{extra}")
+            results.append(result)
+        return results
+
+    def pdfs(self) -> list[bytes]:
+        return [self._receive(i, "pdf") for i in range(len(self.workers))]
+
+    def close(self) -> None:
+        for process, conn in self.workers:
+            conn.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
 
 
 def _quiet(stage: str, detail: str) -> None:
@@ -347,16 +402,15 @@ class WarningCollector(logging.Handler):
             self.messages.append(message)
 
 
-def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, fonts=None) -> ChunkResult:
+def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, fonts=None, write=True) -> ChunkResult:
     """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
     with their calls: a section the footnote fixer changes is laid out again alone. The pages
-    are written to PDF bytes; with `fonts` (a weasyprint FontConfiguration the caller shares
-    with the frame) they are returned as laid out, unwritten, for pdf_graft."""
+    are written to PDF bytes; with `write=False` they are returned laid out (`laid`), unwritten.
+    `fonts`: a weasyprint FontConfiguration the caller shares with the frame (pdf_graft)."""
     from weasyprint import CSS, HTML
     from weasyprint.logger import LOGGER
     from weasyprint.text.fonts import FontConfiguration
 
-    write = fonts is None
     if fonts is None:
         fonts = FontConfiguration()  # shared, so pages of several layouts can be written as one PDF
     chunk_css = CSS(string=_CHUNK_CSS, font_config=fonts)
@@ -420,13 +474,14 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
     for s in sections:
         separations += [(sep, page_no + c, None if n is None else page_no + n) for sep, c, n in unfixed[s.id]]
         page_no += len(final[s.id])
-    pdf = keep[0].copy(pages).write_pdf() if write else None
+    laid = keep[0].copy(pages)
+    pdf = laid.write_pdf() if write else None
     known = edition.anchors | {c.anchor for c in edition.calls.values()}
     messages = [
         msg for msg in collect.messages
         if not (msg.startswith("No anchor #") and msg[len("No anchor #"):].split(" ")[0] in known)
     ]
-    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, [] if write else pages)
+    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, None if write else laid)
 
 
 def _blocks_per_section(edition: m.Edition, sections) -> dict[str, int]:
