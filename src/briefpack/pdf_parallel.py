@@ -316,11 +316,19 @@ _WORK: tuple | None = None
 
 
 def _chunk_worker(index: int, conn) -> None:
-    """A forked worker: lays out chunk `index`, sends its layout at once (the parent lays the
-    frame out meanwhile), then writes the chunk's PDF and sends the bytes."""
+    """A forked worker: lays out chunk `index` (telling the parent which page it has reached),
+    sends its layout at once (the parent lays the frame out meanwhile), then writes the chunk's
+    PDF and sends the bytes."""
+    from .layout_watch import watching_layout
+
+    def progress(stage: str, detail: str) -> None:
+        if detail.startswith("layout: page "):
+            conn.send(("page", int(detail.rsplit(" ", 1)[1])))
+
     try:
         edition, style, options, chunks = _WORK
-        result = lay_out_chunk(edition, style, options, chunks[index], write=False)
+        with watching_layout(progress):
+            result = lay_out_chunk(edition, style, options, chunks[index], write=False)
         conn.send(("layout", dataclasses.replace(result, laid=None)))
         conn.send(("pdf", result.laid.write_pdf()))
     except BaseException as exc:  # reported to the parent, which raises it
@@ -362,16 +370,32 @@ class ChunkWorkers:
             raise RuntimeError(f"the PDF layout worker for chunk {index + 1} stopped (exit code {process.exitcode})") from None
         if message[0] == "error":
             raise message[1] from RuntimeError(message[2])
-        assert message[0] == kind, message[0]
-        return message[1]
+        if kind != "any":
+            assert message[0] == kind, message[0]
+            return message[1]
+        return message
 
     def layouts(self, progress) -> list[ChunkResult]:
-        results = []
-        for i in range(len(self.workers)):
-            result = self._receive(i, "layout")
-            extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
-            progress("pdf", f"layout: chunk {i + 1}/{len(self.workers)}, {len(result.pages)} pages{extra}")
-            results.append(result)
+        """Every chunk's layout; meanwhile the pages each worker has reached, as progress."""
+        from multiprocessing.connection import wait
+
+        n = len(self.workers)
+        results: list[ChunkResult | None] = [None] * n
+        reached = [0] * n
+        waiting = {conn: i for i, (_, conn) in enumerate(self.workers)}
+        while waiting:
+            for conn in wait(list(waiting)):
+                i = waiting[conn]
+                kind, value = self._receive(i, "any")
+                if kind == "page":
+                    reached[i] = value
+                    progress("pdf", "layout: " + ", ".join(f"chunk {k + 1}: page {p}" for k, p in enumerate(reached)))
+                    continue
+                assert kind == "layout", kind
+                results[i] = value
+                del waiting[conn]
+                extra = f", {value.relaid_pages} pages laid out again for footnotes" if value.relaid_pages else ""
+                progress("pdf", f"layout: chunk {i + 1}/{n} done, {len(value.pages)} pages{extra}")
         return results
 
     def pdfs(self) -> list[bytes]:
