@@ -101,7 +101,17 @@ def test_model_structures_from_markdown(trade_pack):
 def test_bad_yaml_in_pack_yaml(tmp_path):
     root = write_pack(tmp_path / "p", "title: X\ntopics: [unclosed\n", {"s.md": "---\ntitle: S\n---\nText\n"})
     (msg,) = [p for p in problems_of(root) if "pack.yaml" in p]
-    assert "pack.yaml:" in msg and "invalid YAML" in msg
+    assert "pack.yaml:2:" in msg and "invalid YAML" in msg  # the line of the unclosed [
+
+
+def test_a_missing_colon_is_reported_on_its_own_line_not_the_next(tmp_path):
+    """PyYAML notices the missing ':' on the next line; the user must fix the line before."""
+    root = write_pack(
+        tmp_path / "p", "title: X\ntopics:\n  alpha:\n    title: Alpha\n  beta\n  gamma:\n    title: G\n",
+        {"s.md": "---\ntitle: S\n---\nText\n"},
+    )
+    (msg,) = [p for p in problems_of(root) if "pack.yaml" in p]
+    assert "pack.yaml:5:" in msg and "could not find expected ':'" in msg, msg
 
 
 def test_bad_yaml_in_front_matter_has_its_line(tmp_path):
@@ -139,6 +149,12 @@ def test_missing_image(tmp_path):
     root = one_section(tmp_path, "Text\n\n![Map](img/map.png)\n")
     msgs = problems_of(root)
     assert any("s.md:7:" in p and "img/map.png" in p and "not found" in p for p in msgs), msgs
+
+
+def test_a_misspelt_image_name_suggests_the_file_next_to_it(tmp_path):
+    root = one_section(tmp_path, "Text\n\n![Map](img/mapp.png)\n", files={"sections/img/map.png": PNG_BYTES})
+    (msg,) = problems_of(root)
+    assert "img/mapp.png" in msg and "did you mean 'map.png', in the same folder?" in msg, msg
 
 
 def test_image_that_is_not_what_it_claims(tmp_path):

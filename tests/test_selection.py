@@ -48,7 +48,7 @@ def test_unknown_topic_lists_valid_topics_and_aliases(sample):
     with pytest.raises(UsageError) as info:
         make_edition(sample, ["cyber"])
     text = str(info.value)
-    assert "unknown topic 'cyber'" in text
+    assert "unknown topic 'cyber'" in text and "did you mean 'cybersecurity'" in text  # a prefix
     for word in ("internet", "cybersecurity", "strategic-plan", "lebanon", "palestine"):
         assert word in text
     assert info.value.exit_code == 2

@@ -34,7 +34,7 @@ class _Status:
         self.shown = False
 
     def __call__(self, stage: str, detail: str) -> None:
-        if self.quiet or stage == "wrote":
+        if self.quiet or stage in ("wrote", "skip"):  # both are in the list of files printed at the end
             return
         elapsed = time.monotonic() - self.start
         line = f"[{elapsed:5.1f}s] {stage}: {detail}"
@@ -65,12 +65,13 @@ def _show_warnings() -> None:
         logger.propagate = False
 
 
-def _fail(exc: BriefpackError) -> None:
+def _fail(exc: BriefpackError, writes: bool = True) -> None:
     if isinstance(exc, SourceError):
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         errors = sum(1 for p in exc.problems if p.is_error)
-        click.secho(f"briefpack: {errors} error(s) in the sources; nothing was written.", err=True, fg="red")
+        tail = "; nothing was written" if writes else ""
+        click.secho(f"briefpack: {errors} error(s) in the sources{tail}.", err=True, fg="red")
     else:
         prefix = "usage error" if isinstance(exc, UsageError) else "error"
         click.secho(f"briefpack: {prefix}: {exc}", err=True, fg="red")
@@ -221,7 +222,7 @@ def topics(sources):
     try:
         pack = load_pack(sources)
     except BriefpackError as exc:
-        _fail(exc)
+        _fail(exc, writes=False)
         return
     common = [s for s in pack.sections if s.in_every_pack]
     click.echo(f"{pack.meta.title} — {len(pack.sections)} sections, {len(pack.topics)} topics")

@@ -149,7 +149,7 @@ def _read_bytes(path: Path, limit: int, what: str) -> bytes:
 
 
 def _similar_name(path: Path) -> str:
-    """' (did you mean 'rainfall.png'?)' when a file of a close name sits in the same folder."""
+    """' (did you mean 'rainfall.png', in the same folder?)' when a file of a close name sits there."""
     import difflib
 
     try:
@@ -157,7 +157,7 @@ def _similar_name(path: Path) -> str:
     except OSError:
         return ""
     close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.7)
-    return f" (did you mean '{close[0]}'?)" if close else ""
+    return f" (did you mean '{close[0]}', in the same folder?)" if close else ""
 
 
 def list_sections(folder: Path) -> list[Path]:

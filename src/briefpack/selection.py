@@ -20,6 +20,7 @@ def resolve_topics(pack: m.Pack, names: list[str] | tuple[str, ...]) -> tuple[m.
         key = name.strip().lower()
         if key not in by_name:
             close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
+            close = close or [n for n in by_name if key and (n.startswith(key) or key in n)][:1]  # 'cyber'
             hint = f" (did you mean '{close[0]}'?)" if close else ""
             raise UsageError(f"unknown topic '{name}'{hint}.\n{describe_topics(pack)}")
         chosen.add(by_name[key].id)

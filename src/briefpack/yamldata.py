@@ -73,6 +73,10 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
+        if exc.context_mark is not None and (exc.context or "").startswith(("while scanning a simple key", "while parsing a flow")):
+            # PyYAML notices a missing ':' or an unclosed [ or { only on the next token, often the
+            # next line; the line of the key or of the bracket is the one to fix
+            mark = exc.context_mark
         line = first_line + (mark.line if mark else 0)
         what = exc.problem or "invalid YAML"
         raise YamlProblem(line, f"invalid YAML: {what}{_hint(exc)}") from None
