@@ -312,7 +312,7 @@ def test_credits_page(alpha_texts):
 def test_metadata(alpha):
     edition, out, reader = alpha
     info = reader.metadata
-    assert info.title == "Pack for PDF tests"
+    assert info.title == "Pack for PDF tests: Alpha matters"  # as the DOCX title: pack and topic
     assert info.author == "Ada Policy, Ben Brief"
     assert info.subject == "Alpha matters"
     assert "footnotes" in info.get("/Keywords", "")
