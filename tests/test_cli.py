@@ -144,3 +144,19 @@ def test_help_does_not_import_the_renderers():
 def test_missing_sources_folder_is_a_clear_error(tmp_path):
     proc = run("build", "--sources", str(tmp_path / "nope"), "--out", str(tmp_path / "o"))
     assert proc.returncode == 1 and "sources folder not found" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_every_file_is_listed_in_pack_order_built_or_up_to_date(tmp_path):
+    """stdout lists each file of the build once, in the same order whether it was written or
+    found up to date; --quiet keeps the bare paths (for scripts), no notes, no progress."""
+    out = tmp_path / "out"
+    args = ("build", "--each-topic", "--format", "docx", "--out", str(out), "--sources", str(SAMPLE))
+    first = run(*args)
+    assert first.returncode == 0, first.stderr
+    again = run(*args)
+    quiet = run(*args, "--quiet")
+    names = [line.split()[0] for line in first.stdout.splitlines()]
+    assert len(names) == 4 and [line.split()[0] for line in again.stdout.splitlines()] == names
+    assert all(line.endswith("(up to date)") for line in again.stdout.splitlines())
+    assert "up to date" not in again.stderr  # said once, in the list
+    assert quiet.stdout.splitlines() == names and quiet.stderr == ""

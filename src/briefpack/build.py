@@ -34,6 +34,7 @@ class BuildResult:
     backups: list[Path] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     pages: dict[Path, int] = field(default_factory=dict)  # PDF pages written
+    files: list[Path] = field(default_factory=list)  # every file of the build, written or not, in pack order
 
 
 def formats_from(choice: str | None) -> tuple[str, ...]:
@@ -90,6 +91,7 @@ def build_pack(
         for edition in editions:
             for fmt in formats:
                 name = f"{edition.name}.{fmt}"
+                result.files.append(folder.folder / name)
                 fingerprint = _fingerprint(inputs, edition, fmt)
                 if not force and folder.up_to_date(name, fingerprint):
                     result.up_to_date.append(folder.folder / name)

@@ -199,12 +199,14 @@ def _report(result, quiet: bool) -> None:
         click.secho(f"warning: {warning}", err=True, fg="yellow")
     for path in result.backups:
         click.echo(f"kept a backup of the edited file: {display_path(path)}", err=True)
-    for path in result.written:
-        pages = result.pages.get(path)
-        click.echo(display_path(path) + (f"  ({pages} pages)" if pages and not quiet else ""))
-    for path in result.up_to_date:
-        if not quiet:
-            click.echo(f"{display_path(path)}  (up to date)")
+    # every file of the build, in pack order, on stdout (bare paths with --quiet, for scripts)
+    for path in result.files:
+        note = ""
+        if path in result.up_to_date:
+            note = "  (up to date)"
+        elif result.pages.get(path):
+            note = f"  ({result.pages[path]} pages)"
+        click.echo(display_path(path) + ("" if quiet else note))
 
 
 @main.command()
