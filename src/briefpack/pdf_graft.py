@@ -8,8 +8,8 @@ empty content, and WeasyPrint writes the whole pack once. It then writes every l
 bookmark from the real boxes, as a single layout would.
 
 This leans on WeasyPrint's box tree (`Page._page_box`, `Box.translate`, the backgrounds laid out
-on boxes), pinned to WeasyPrint 70 in pyproject.toml; the tests compare the result with a single
-layout of the same pack.
+on boxes), so it is used only with WeasyPrint 70 (`pdf_parallel.can_graft`; other versions write
+and join with pypdf); the tests compare the result with a single layout of the same pack.
 """
 
 from __future__ import annotations

@@ -97,7 +97,7 @@ class PageLayout:
 
 @dataclass
 class ChunkResult:
-    pdf: bytes | None  # None when laid out for grafting (`lay_out_chunk(..., fonts=...)`)
+    pdf: bytes | None  # None when not written (`lay_out_chunk(..., write=False)`): see `laid`
     pages: list[PageLayout]
     separations: list[tuple[Separation, int, int | None]]  # unfixed; call/note page in the chunk
     messages: list[str] = field(default_factory=list)  # WeasyPrint warnings
@@ -169,9 +169,7 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
     if len(chunks) == 1 and can_graft():
         return _render_grafted(edition, style, options, placeholders, warnings)
     if len(chunks) == 1:  # a WeasyPrint pdf_graft does not know: written, then joined
-        result = lay_out_chunk(edition, style, options, chunks[0])
-        if result.relaid_pages:
-            options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
+        result = _lay_out_here(edition, style, options)
         return _frame_and_join(edition, style, options, placeholders, warnings, [result], lambda: [result.pdf])
     workers = ChunkWorkers(edition, style, options, chunks)
     try:
@@ -182,25 +180,43 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         workers.close()
 
 
-def _frame_and_join(edition, style, options, placeholders, warnings, results: list[ChunkResult], pdfs):
-    """The frame laid out and written, the chunks' PDFs (`pdfs()`) drawn onto it (join_pages)."""
+def _lay_out_here(edition, style, options, fonts=None, write=True) -> ChunkResult:
+    """Every section laid out as one chunk in this process (see lay_out_chunk)."""
+    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts, write=write)
+    if result.relaid_pages:
+        options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
+    return result
+
+
+def _frame_over(edition, style, options, placeholders, warnings, results: list[ChunkResult], fonts=None, for_graft=False):
+    """The frame laid out over the chunks' body pages: (document, its PDF identifier, index of
+    its first body page, each body page's shift onto its frame page); the chunks' warnings are
+    added to `warnings`. None when the body pages cannot go onto the frame's."""
     pages = [p for r in results for p in r.pages]
     if any(p.blank for p in pages):
         return None  # the style inserts blank pages: page sides matter
     options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
-    frame = _lay_out_frame(edition, style, options, pages, placeholders)
+    frame = _lay_out_frame(edition, style, options, pages, placeholders, fonts=fonts, for_graft=for_graft)
     if frame is None:
         return None
     document, html, first_body = frame
-    frame_pages = document.pages[first_body:first_body + len(pages)]
-    shifts = _shifts(pages, frame_pages, drawn_under=True)
+    shifts = _shifts(pages, document.pages[first_body:first_body + len(pages)], drawn_under=not for_graft)
     if shifts is None:
         return None
     _report(results, first_body, warnings)
+    return document, hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"), first_body, shifts
 
+
+def _frame_and_join(edition, style, options, placeholders, warnings, results: list[ChunkResult], pdfs):
+    """The frame laid out and written, the chunks' PDFs (`pdfs()`) drawn onto it (join_pages)."""
+    frame = _frame_over(edition, style, options, placeholders, warnings, results)
+    if frame is None:
+        return None
+    document, identifier, first_body, shifts = frame
     options.progress("pdf", f"writing {len(document.pages)} pages")
-    frame_pdf = document.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
+    frame_pdf = document.write_pdf(pdf_identifier=identifier)
     chunk_pdfs = pdfs()
+    pages = [p for r in results for p in r.pages]
     options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
     data = join_pages(frame_pdf, chunk_pdfs, first_body, shifts, pages)
     return data, len(document.pages)
@@ -218,37 +234,23 @@ def _render_grafted(edition, style, options, placeholders, warnings):
     (pdf_graft) and WeasyPrint writes the pack once; no PDF is written twice or joined."""
     from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
-    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts, write=False)
-    # The body's boxes (millions at 400 pages) stay alive until the PDF is written; frozen, the
-    # garbage collector stops scanning them at every collection (400 pages: ~4 s less). The
-    # caller (pdf_writer.render_pdf) unfreezes them once the PDF is written.
-    gc.freeze()
-    return _graft_onto_frame(edition, style, options, placeholders, warnings, fonts, result)
-
-
-def _graft_onto_frame(edition, style, options, placeholders, warnings, fonts, result):
     from .pdf_graft import graft_page
 
-    if result.relaid_pages:
-        options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
-    pages = result.pages
-    if any(p.blank for p in pages):
-        return None
-    options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
-    frame = _lay_out_frame(edition, style, options, pages, placeholders, fonts=fonts, for_graft=True)
+    fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
+    result = _lay_out_here(edition, style, options, fonts=fonts, write=False)
+    # The body's boxes stay alive until the PDF is written: frozen, the collector stops scanning
+    # them (layout_watch freezes every few pages already; this covers the last ones, and any
+    # WeasyPrint whose progress log it cannot read). pdf_writer.render_pdf unfreezes them.
+    gc.freeze()
+    frame = _frame_over(edition, style, options, placeholders, warnings, [result], fonts=fonts, for_graft=True)
     if frame is None:
         return None
-    document, html, first_body = frame
-    frame_pages = document.pages[first_body:first_body + len(pages)]
-    if _shifts(pages, frame_pages, drawn_under=False) is None:
-        return None
-    _report([result], first_body, warnings)
-    body = [graft_page(frame_page, page) for frame_page, page in zip(frame_pages, result.laid.pages)]
-    whole = document.copy([*document.pages[:first_body], *body, *document.pages[first_body + len(pages):]])
+    document, identifier, first_body, _ = frame
+    count = len(result.pages)
+    body = [graft_page(f, p) for f, p in zip(document.pages[first_body:first_body + count], result.laid.pages)]
+    whole = document.copy([*document.pages[:first_body], *body, *document.pages[first_body + count:]])
     options.progress("pdf", f"writing {len(whole.pages)} pages")
-    data = whole.write_pdf(pdf_identifier=hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"))
-    return data, len(whole.pages)
+    return whole.write_pdf(pdf_identifier=identifier), len(whole.pages)
 
 
 def _shifts(pages: list[PageLayout], frame_pages, drawn_under: bool) -> list[tuple[float, float]] | None:

@@ -114,9 +114,8 @@ def _convert(node, path, doc, constructor, budget, first_line):
             items.append(_convert(item, path + (i,), doc, constructor, budget, first_line))
         return items
     value = _scalar(constructor, node, first_line)
-    if isinstance(value, str) and CONTROL_CHARS.search(value):
-        bad = CONTROL_CHARS.search(value).group()
-        raise YamlProblem(line, f"the value holds the control character U+{ord(bad):04X} (written as an escape), which no document can hold: delete it")
+    if isinstance(value, str) and (bad := CONTROL_CHARS.search(value)):
+        raise YamlProblem(line, f"the value holds the control character U+{ord(bad.group()):04X} (written as an escape), which no document can hold: delete it")
     if isinstance(value, _dt.datetime):
         value = value.date()
     return value
