@@ -52,11 +52,11 @@ def briefpack_html(sources: str, html_file: str) -> dict:
     """briefpack's own print HTML (what its PDF writer gives WeasyPrint), written to a file."""
     from pathlib import Path
 
-    from briefpack.html_writer import render_html
-    from briefpack.loader import load_pack
+    from briefpack.writers.html.document import render_html
+    from briefpack.sources.loader import load_pack
     from briefpack.options import RenderOptions
-    from briefpack.resources import load_style
-    from briefpack.selection import make_edition
+    from briefpack.sources.files import load_style
+    from briefpack.model.selection import make_edition
 
     edition = make_edition(load_pack(sources))
     Path(html_file).write_text(render_html(edition, load_style(None), RenderOptions(), for_print=True), encoding="utf-8")

@@ -64,7 +64,7 @@ def _define_called_notes(text: str) -> str:
     """Valid bodies: define exactly the notes called (a, b), one with two paragraphs and a link."""
     defs = {"a": "[^a]: A note with *emphasis* and a [link](https://www.itu.int/).",
             "b": "[^b]: First paragraph of a note.\n\n    Second paragraph, <https://www.itu.int/md/>."}
-    from briefpack.markdown_model import _MD
+    from briefpack.sources.markdown import _MD
 
     env: dict = {}
     _MD.parse("\n\n".join([text, *defs.values()]), env)  # which calls does Markdown really see?

@@ -18,11 +18,11 @@ import pytest
 from lxml import etree
 
 from briefpack import model as m
-from briefpack.docx_writer import render_docx
-from briefpack.loader import load_pack
+from briefpack.writers.docx.writer import render_docx
+from briefpack.sources.loader import load_pack
 from briefpack.options import RenderOptions
-from briefpack.resources import load_style
-from briefpack.selection import make_edition
+from briefpack.sources.files import load_style
+from briefpack.model.selection import make_edition
 from conftest import PNG_BYTES, SAMPLE, TRADE_PACK_YAML, TRADE_SECTIONS, write_pack
 
 W_NS = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"

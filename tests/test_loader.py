@@ -9,7 +9,7 @@ import pytest
 
 from briefpack import model as m
 from briefpack.errors import SourceError, display_path
-from briefpack.loader import load_pack, read_pack
+from briefpack.sources.loader import load_pack, read_pack
 from conftest import PNG_BYTES, SAMPLE, TRADE_PACK_YAML, write_pack
 
 MINI_YAML = """

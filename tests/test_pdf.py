@@ -18,14 +18,14 @@ import pytest
 from pypdf import PdfReader
 
 from briefpack import model as m
-from briefpack.html_writer import render_html
-from briefpack.loader import load_pack
+from briefpack.writers.html.document import render_html
+from briefpack.sources.loader import load_pack
 from briefpack.options import RenderOptions
-from briefpack.pdf_footnotes import find_separations
-from briefpack.pdf_writer import render_pdf
-from briefpack.resources import load_style
-from briefpack.selection import make_edition
-from briefpack.url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
+from briefpack.writers.pdf.footnotes import find_separations
+from briefpack.writers.pdf.render import render_pdf
+from briefpack.sources.files import load_style
+from briefpack.model.selection import make_edition
+from briefpack.writers.html.urls import STYLE_BASE, ResourceTable, make_fetcher
 
 FIXTURE = Path(__file__).resolve().parent / "fixtures" / "pdfpack"
 STAMP = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.timezone.utc)

@@ -25,12 +25,12 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from briefpack import pdf_parallel
-from briefpack.loader import load_pack
+from briefpack.writers.pdf import parallel as pdf_parallel
+from briefpack.sources.loader import load_pack
 from briefpack.options import RenderOptions
-from briefpack.pdf_writer import render_pdf
-from briefpack.resources import load_style
-from briefpack.selection import make_edition
+from briefpack.writers.pdf.render import render_pdf
+from briefpack.sources.files import load_style
+from briefpack.model.selection import make_edition
 
 FIXTURE_ANNEX = Path(__file__).resolve().parent / "fixtures" / "pdfpack" / "annexes" / "annex.pdf"
 STAMP = dt.datetime(2025, 3, 1, 12, 30, tzinfo=dt.timezone.utc)
@@ -339,7 +339,7 @@ def test_a_page_grafted_onto_the_other_side_looks_as_if_laid_out_there(tmp_path)
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
-    from briefpack.pdf_graft import graft_page
+    from briefpack.writers.pdf.graft import graft_page
 
     fonts = FontConfiguration()
     laid = HTML(string=GRAFT_HTML).render(font_config=fonts)

@@ -14,10 +14,10 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from briefpack.errors import Problem
-from briefpack.loader import read_pack
+from briefpack.sources.loader import read_pack
 from briefpack.options import RenderOptions
-from briefpack.resources import load_style
-from briefpack.selection import make_edition
+from briefpack.sources.files import load_style
+from briefpack.model.selection import make_edition
 from pack_strategies import body, front_matter, valid_body
 from conftest import PNG_BYTES, write_pack
 

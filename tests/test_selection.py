@@ -6,8 +6,8 @@ import pytest
 
 from briefpack import model as m
 from briefpack.errors import UsageError
-from briefpack.loader import load_pack
-from briefpack.selection import make_edition
+from briefpack.sources.loader import load_pack
+from briefpack.model.selection import make_edition
 from conftest import SAMPLE
 
 

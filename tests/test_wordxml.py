@@ -12,7 +12,7 @@ import pytest
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from lxml import etree
 
-from briefpack import wordxml as wx
+from briefpack.wordml import write as wx
 
 W = {"w": wx.W_NS, "r": wx.R_NS}
 PKG_RELS = "{http://schemas.openxmlformats.org/package/2006/relationships}"

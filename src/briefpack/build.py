@@ -16,11 +16,11 @@ from pathlib import Path
 from . import __version__
 from . import model as m
 from .errors import BuildError, Problem, SourceError
-from .loader import read_pack
+from .sources.loader import read_pack
 from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
-from .resources import ResourceProblem, load_style
-from .selection import make_edition
+from .sources.files import ResourceProblem, load_style
+from .model.selection import make_edition
 from .style import Style
 
 FORMATS = ("pdf", "docx", "html")
@@ -130,16 +130,16 @@ class Rendered:
 def render(edition: m.Edition, fmt: str, style: Style, options: RenderOptions) -> Rendered:
     """One edition in one format, in memory."""
     if fmt == "pdf":
-        from .pdf_writer import render_pdf
+        from .writers.pdf.render import render_pdf
 
         out = render_pdf(edition, style, options)
         return Rendered(out.data, out.pages, [f"{edition.name}.pdf: {w}" for w in out.warnings])
     if fmt == "docx":
-        from .docx_writer import render_docx
+        from .writers.docx.writer import render_docx
 
         return Rendered(render_docx(edition, style, options))
     if fmt == "html":
-        from .html_writer import render_html
+        from .writers.html.document import render_html
 
         return Rendered(render_html(edition, style, options, for_print=False).encode("utf-8"))
     raise BuildError(f"unknown format '{fmt}'")

@@ -218,8 +218,8 @@ def topics(sources):
     Example:
       briefpack topics --sources sources/
     """
-    from .loader import load_pack
-    from .selection import select_sections
+    from .sources.loader import load_pack
+    from .model.selection import select_sections
 
     try:
         pack = load_pack(sources)

@@ -1,10 +1,10 @@
-"""An edition as a print-ready PDF: HTML (html_writer) → WeasyPrint layout → footnote check → PDF.
+"""An edition as a print-ready PDF: HTML (writers.html) → WeasyPrint layout → footnote check → PDF.
 
 Owns the print pipeline and its single door, `render_pdf`. WeasyPrint is imported here, lazily
 (it takes most of a second), and only ever sees in-memory files through the memory fetcher.
-The layout is repeated only when a footnote landed away from its call (see pdf_footnotes);
-annexes are reserved as pages in the layout and laid in afterwards (see pdf_finish). A large
-pack is laid out section by section and joined (pdf_parallel) — in several processes on several
+The layout is repeated only when a footnote landed away from its call (see footnotes);
+annexes are reserved as pages in the layout and laid in afterwards (see annexes). A large
+pack is laid out section by section and joined (parallel) — in several processes on several
 CPUs, in this one otherwise — so a footnote fix lays out again only the section it changes.
 """
 
@@ -15,15 +15,15 @@ import gc
 import hashlib
 from dataclasses import dataclass, field
 
-from . import model as m
-from .html_writer import render_html
+from ... import model as m
+from ..html.document import render_html
 from .layout_watch import watching_layout
-from .options import RenderOptions
-from .pdf_finish import lay_annexes, measure_annexes
-from .pdf_footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
-from .pdf_parallel import WarningCollector, by_sections_in_one_process, cannot_split, processes_for, render_parallel
-from .style import Style
-from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
+from ...options import RenderOptions
+from .annexes import lay_annexes, measure_annexes
+from .footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
+from .parallel import WarningCollector, by_sections_in_one_process, cannot_split, processes_for, render_parallel
+from ...style import Style
+from ..html.urls import STYLE_BASE, ResourceTable, make_fetcher
 
 VARIANTS = ("pdf/a-1b", "pdf/a-2b", "pdf/a-3b", "pdf/a-4b", "pdf/ua-1", "pdf/ua-2")
 
@@ -103,7 +103,7 @@ def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> Pdf
 
 
 def _render_in_parallel(edition, style, options, processes, placeholders, warnings) -> PdfOutput | None:
-    """A large edition laid out in several processes and joined (see pdf_parallel); None when
+    """A large edition laid out in several processes and joined (see parallel); None when
     it cannot be split, and the caller lays it out as one document."""
     from weasyprint.logger import LOGGER
 

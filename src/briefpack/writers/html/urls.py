@@ -14,8 +14,8 @@ import base64
 import re
 from urllib.parse import unquote
 
-from .model import Resource
-from .style import Style
+from ...model import Resource
+from ...style import Style
 
 ORIGIN = "https://briefpack.invalid/"
 STYLE_BASE = ORIGIN + "style/"  # base URL of the document: relative URLs name style files

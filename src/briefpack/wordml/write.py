@@ -7,7 +7,7 @@ definitions, the settings the writer needs (`w:updateFields`, footnote separator
 language, and a reproducible re-zip of the saved package.
 
 Everything here speaks WordprocessingML only; it knows nothing of packs or editions, so the
-DOCX writer (`docx_writer`) stays a readable walk over the model.
+DOCX writer (`briefpack.writers.docx`) stays a readable walk over the model.
 """
 
 from __future__ import annotations

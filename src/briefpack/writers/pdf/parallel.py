@@ -15,10 +15,10 @@ Joined, two ways:
   placeholder page (as a form XObject, shifted to the margins of that page's side) and adds the
   body page's links as annotations (join_pages);
 - a chunk laid out in this process is never written on its own: each placeholder page box takes
-  the body page's boxes (pdf_graft) and WeasyPrint writes the whole pack once, links included.
-Annexes are laid in afterwards as usual (pdf_finish).
+  the body page's boxes (graft) and WeasyPrint writes the whole pack once, links included.
+Annexes are laid in afterwards as usual (annexes).
 
-Footnotes are kept with their calls as in the single layout (pdf_footnotes), but a section that
+Footnotes are kept with their calls as in the single layout (footnotes), but a section that
 needs a new page break is laid out again alone, not the whole pack: each extra round costs the
 pages of the sections it fixes.
 
@@ -41,14 +41,14 @@ from dataclasses import dataclass, field
 
 from markupsafe import Markup
 
-from . import model as m
-from .html_body import HtmlBody, element
-from .html_writer import AnnexPlaceholder, render_html
+from ... import model as m
+from ..html.body import HtmlBody, element
+from ..html.document import AnnexPlaceholder, render_html
 from .layout_watch import not_reporting_pages
-from .options import RenderOptions
-from .pdf_footnotes import MAX_ROUNDS, Separation, find_separations, plan_page_breaks
-from .style import Style
-from .url_fetcher import STYLE_BASE, ResourceTable, make_fetcher
+from ...options import RenderOptions
+from .footnotes import MAX_ROUNDS, Separation, find_separations, plan_page_breaks
+from ...style import Style
+from ..html.urls import STYLE_BASE, ResourceTable, make_fetcher
 
 #: Below this many estimated pages one layout is faster than forking and joining.
 MIN_PAGES = 60
@@ -154,7 +154,7 @@ def cannot_split(edition: m.Edition, style: Style, options: RenderOptions) -> st
 def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, processes: int, placeholders, warnings):
     """The PDF bytes and page count of `edition` laid out in `processes` chunks, before annexes
     are laid in; or None (see the module docstring). `placeholders` are the annex placeholders
-    (pdf_finish.measure_annexes); WeasyPrint's and the footnote fixer's warnings are appended
+    (annexes.measure_annexes); WeasyPrint's and the footnote fixer's warnings are appended
     to `warnings`."""
     import weasyprint  # noqa: F401  (imported before forking: children inherit it)
 
@@ -168,7 +168,7 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
     if len(chunks) == 1 and can_graft():
         return _render_grafted(edition, style, options, placeholders, warnings)
-    if len(chunks) == 1:  # a WeasyPrint pdf_graft does not know: written, then joined
+    if len(chunks) == 1:  # a WeasyPrint graft does not know: written, then joined
         result = _lay_out_here(edition, style, options)
         return _frame_and_join(edition, style, options, placeholders, warnings, [result], lambda: [result.pdf])
     workers = ChunkWorkers(edition, style, options, chunks)
@@ -223,7 +223,7 @@ def _frame_and_join(edition, style, options, placeholders, warnings, results: li
 
 
 def can_graft() -> bool:
-    """Whether pdf_graft knows this WeasyPrint's box tree (it was written against version 70)."""
+    """Whether graft knows this WeasyPrint's box tree (it was written against version 70)."""
     import weasyprint
 
     return weasyprint.__version__.split(".")[0] == "70"
@@ -231,16 +231,16 @@ def can_graft() -> bool:
 
 def _render_grafted(edition, style, options, placeholders, warnings):
     """One chunk laid out in this process: its pages go onto the frame's pages as boxes
-    (pdf_graft) and WeasyPrint writes the pack once; no PDF is written twice or joined."""
+    (graft) and WeasyPrint writes the pack once; no PDF is written twice or joined."""
     from weasyprint.text.fonts import FontConfiguration
 
-    from .pdf_graft import graft_page
+    from .graft import graft_page
 
     fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
     result = _lay_out_here(edition, style, options, fonts=fonts, write=False)
     # The body's boxes stay alive until the PDF is written: frozen, the collector stops scanning
     # them (layout_watch freezes every few pages already; this covers the last ones, and any
-    # WeasyPrint whose progress log it cannot read). pdf_writer.render_pdf unfreezes them.
+    # WeasyPrint whose progress log it cannot read). render.render_pdf unfreezes them.
     gc.freeze()
     frame = _frame_over(edition, style, options, placeholders, warnings, [result], fonts=fonts, for_graft=True)
     if frame is None:
@@ -432,7 +432,7 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
     """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
     with their calls: a section the footnote fixer changes is laid out again alone. The pages
     are written to PDF bytes; with `write=False` they are returned laid out (`laid`), unwritten.
-    `fonts`: a weasyprint FontConfiguration the caller shares with the frame (pdf_graft)."""
+    `fonts`: a weasyprint FontConfiguration the caller shares with the frame (graft)."""
     from weasyprint import CSS, HTML
     from weasyprint.logger import LOGGER
     from weasyprint.text.fonts import FontConfiguration
@@ -604,7 +604,7 @@ def frame_page(body: PageLayout, number: int, seen: set[str], needed: set[str] |
     are written by join_pages). An anchor is only the first box with its name (a section runs
     over pages): `seen` holds the names placed on earlier pages. `needed`: place only these
     anchors (the ones the frame's own pages point at), for a frame whose placeholder pages
-    take the body's own boxes (pdf_graft)."""
+    take the body's own boxes (graft)."""
     x0, y0 = body.content[0], body.content[1]
     parts = []
     if bookmarks:
@@ -625,7 +625,7 @@ _HREF = re.compile(r'href="#([^"]+)"')
 def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder], fonts=None, for_graft=False):
     """The frame document (see the module docstring), its HTML and the index of its first body
     page; None when the style's templates do not have the expected shape. `for_graft`: the
-    placeholder pages will take the body's boxes (pdf_graft), so they carry only the anchors
+    placeholder pages will take the body's boxes (graft), so they carry only the anchors
     the frame's own pages point at (for `target-counter()`), no bookmarks."""
     from weasyprint import CSS, HTML
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import io
 
-from . import model as m
-from .html_writer import AnnexPlaceholder
+from ... import model as m
+from ..html.document import AnnexPlaceholder
 
 
 def measure_annexes(annexes: tuple[m.Annex, ...]) -> tuple[list[AnnexPlaceholder], list[str]]:

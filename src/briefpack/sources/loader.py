@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from . import model as m
-from .errors import Problem, Problems, SourceError, sorted_problems
-from .markdown_model import BodyContext, parse_body
-from .naming import AnchorRegistry, is_slug, slugify
-from .resources import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .. import model as m
+from ..errors import Problem, Problems, SourceError, sorted_problems
+from .markdown import BodyContext, parse_body
+from ..model.naming import AnchorRegistry, is_slug, slugify
+from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"

@@ -12,8 +12,8 @@ import os
 import re
 from pathlib import Path
 
-from .model import Resource
-from .style import DEFAULT_STYLE_DIR, Style
+from ..model import Resource
+from ..style import DEFAULT_STYLE_DIR, Style
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # ~600 printed pages: beyond that a build would take minutes; split the section
 MAX_IMAGE_BYTES = 25 * 1024 * 1024

@@ -7,8 +7,8 @@ import urllib.request
 from pathlib import Path
 from urllib.parse import urlparse
 
-from .model import Resource
-from .resources import IMAGE_TYPES, MAX_IMAGE_BYTES, ResourceProblem, read_image_bytes
+from ..model import Resource
+from .files import IMAGE_TYPES, MAX_IMAGE_BYTES, ResourceProblem, read_image_bytes
 
 TIMEOUT_SECONDS = 20
 

@@ -18,11 +18,11 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from . import model as m
-from .html_body import HtmlBody
-from .options import RenderOptions
-from .style import Style
-from .url_fetcher import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
+from ... import model as m
+from .body import HtmlBody
+from ...options import RenderOptions
+from ...style import Style
+from .urls import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
 
 TEMPLATE = "pack.html.j2"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import difflib
 
-from . import model as m
-from .errors import UsageError
+from . import nodes as m
+from ..errors import UsageError
 
 
 def resolve_topics(pack: m.Pack, names: list[str] | tuple[str, ...]) -> tuple[m.Topic, ...]:

@@ -77,7 +77,7 @@ def watching_layout(progress):
 
 @contextlib.contextmanager
 def not_reporting_pages():
-    """A layout whose pages are not the pack's progress (the frame of pdf_parallel)."""
+    """A layout whose pages are not the pack's progress (the frame of parallel)."""
     watch = _current
     if watch is None:
         yield

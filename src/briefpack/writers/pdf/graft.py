@@ -1,6 +1,6 @@
 """Laid-out body pages moved onto the frame's pages, as WeasyPrint boxes (one process only).
 
-When the chunks of a large pack are laid out in this very process (pdf_parallel, one CPU), their
+When the chunks of a large pack are laid out in this very process (parallel, one CPU), their
 pages need not be written to a PDF and drawn onto the frame's pages with pypdf: the frame's
 placeholder page box (right size, right side, running heads and footers laid out with the right
 numbers) takes the body page's boxes (its content and its footnote area) in place of its own
@@ -8,7 +8,7 @@ empty content, and WeasyPrint writes the whole pack once. It then writes every l
 bookmark from the real boxes, as a single layout would.
 
 This leans on WeasyPrint's box tree (`Page._page_box`, `Box.translate`, the backgrounds laid out
-on boxes), so it is used only with WeasyPrint 70 (`pdf_parallel.can_graft`; other versions write
+on boxes), so it is used only with WeasyPrint 70 (`parallel.can_graft`; other versions write
 and join with pypdf); the tests compare the result with a single layout of the same pack.
 """
 

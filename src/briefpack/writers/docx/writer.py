@@ -3,7 +3,7 @@
 It walks the model as a `Visitor` (one method per node) and gives every paragraph a named style
 from the reference document, so staff restyle the pack in Word rather than fight direct
 formatting. The Word XML python-docx has no API for (footnotes, hyperlinks, fields, bookmarks,
-numbering) comes from `wordxml`. It reads no files: the reference document, images and text all
+numbering) comes from `briefpack.wordml.write`. It reads no files: the reference document, images and text all
 arrive in memory.
 """
 
@@ -13,8 +13,8 @@ import io
 import logging
 from contextlib import contextmanager
 
-from . import model as m
-from . import wordxml as wx
+from ... import model as m
+from ...wordml import write as wx
 from .raster import RasterError, svg_to_png
 
 LOGGER = logging.getLogger("briefpack")

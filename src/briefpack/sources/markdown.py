@@ -17,9 +17,9 @@ from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
 from mdit_py_plugins.footnote import footnote_plugin
 
-from . import model as m
-from .errors import Problems
-from .naming import AnchorRegistry
+from .. import model as m
+from ..errors import Problems
+from ..model.naming import AnchorRegistry
 
 _FOOTNOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")

@@ -17,7 +17,7 @@ from typing import Callable
 
 from markupsafe import Markup, escape
 
-from . import model as m
+from ... import model as m
 
 #: Elements a note may hold are spelled as spans inside a note: a note sits inside its
 #: paragraph, and an HTML parser closes an open <p> at the first <p>, <ul> or <table>.

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .resources import CONTROL_CHARS
+from .files import CONTROL_CHARS
 
 #: A value's position in the document: ("topics", "internet", "aliases", 0)
 KeyPath = tuple[Any, ...]

@@ -1,0 +1,4 @@
+"""Model → PDF: the print HTML laid out by WeasyPrint (`render`, the one door), footnotes kept
+on the page of their call (`footnotes`), large packs laid out by sections (`parallel`,
+`graft`), annexes laid onto their pages (`annexes`), progress while laying out (`layout_watch`).
+"""
