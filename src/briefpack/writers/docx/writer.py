@@ -243,11 +243,11 @@ class DocxWriter(m.Visitor):
 
         props = self.doc.core_properties
         people = edition.credits.prepared_by or meta.authors
-        props.title = meta.title if edition.is_full else f"{meta.title}: {edition.topic_label}"
-        props.subject = edition.topic_label
-        props.author = "; ".join(p.name for p in people)
+        props.title = _core_property(meta.title if edition.is_full else f"{meta.title}: {edition.topic_label}")
+        props.subject = _core_property(edition.topic_label)
+        props.author = _core_property("; ".join(p.name for p in people))
         props.last_modified_by = props.author or "briefpack"
-        props.keywords = ", ".join(meta.keywords)
+        props.keywords = _core_property(", ".join(meta.keywords))
         props.language = meta.language
         props.category = "Briefing pack"
         props.comments = ""
@@ -565,3 +565,8 @@ def column_widths(table: m.Table, columns: int, total: int) -> list[int]:
     widths = [int(share * scale) for share in shares]
     widths[-1] += total - sum(widths)
     return widths
+
+
+def _core_property(text: str) -> str:
+    """`text` as a document property: python-docx (and Word) take at most 255 characters."""
+    return text if len(text) <= 255 else text[:254] + "…"

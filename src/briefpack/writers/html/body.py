@@ -13,6 +13,7 @@ Two renderings share this visitor:
 
 from __future__ import annotations
 
+import dataclasses
 from typing import Callable
 
 from markupsafe import Markup, escape
@@ -22,6 +23,36 @@ from ... import model as m
 #: Elements a note may hold are spelled as spans inside a note: a note sits inside its
 #: paragraph, and an HTML parser closes an open <p> at the first <p>, <ul> or <table>.
 _NOTE_SAFE = {"em", "strong", "s", "code", "a", "img", "br", "sup", "span"}
+
+#: Longer link addresses are printed as their text, without a link: WeasyPrint writes the whole
+#: address into the PDF once per line the link text takes, so a link of n characters whose text
+#: is its address costs n² bytes (a 50,000-character address: 1.4 GB while writing). Browsers and
+#: servers stop at a few thousand characters anyway.
+MAX_LINK_TARGET = 2000
+
+
+def overlong_links(edition: m.Edition) -> list[str]:
+    """Warnings for the links of `edition` that the print document leaves unlinked (MAX_LINK_TARGET)."""
+    found: list[str] = []
+
+    def walk(value) -> None:
+        if isinstance(value, m.Link) and not value.internal and len(value.target) > MAX_LINK_TARGET:
+            found.append(value.target)
+        if isinstance(value, tuple):
+            for item in value:
+                walk(item)
+        elif dataclasses.is_dataclass(value) and not isinstance(value, (m.Resource, type)):
+            for f in dataclasses.fields(value):
+                walk(getattr(value, f.name))
+
+    for section in edition.sections:
+        walk(section.children)
+        walk(tuple(section.footnotes.values()))
+    return [
+        f"a link address of {len(t):,} characters ({t[:40]}…) is printed as text, not as a link "
+        f"(the limit is {MAX_LINK_TARGET:,})"
+        for t in found
+    ]
 
 
 def element(tag: str, content="", /, **attrs) -> Markup:
@@ -187,6 +218,8 @@ class HtmlBody(m.Visitor):
             if not self.edition.links_to(node):
                 return text  # its target section is not in this pack: the words, without a dead link
             return element("a", text, href=node.target, class_="internal", title=node.title)
+        if len(node.target) > MAX_LINK_TARGET:
+            return text  # see MAX_LINK_TARGET; overlong_links warns
         link = element("a", text, href=node.target, class_="external", title=node.title)
         shown = m.plain_text(node.children).strip()
         bare = node.target.removeprefix("mailto:")

@@ -16,6 +16,7 @@ import hashlib
 from dataclasses import dataclass, field
 
 from ... import model as m
+from ..html.body import overlong_links
 from ..html.document import render_html
 from .layout_watch import watching_layout
 from ...options import RenderOptions
@@ -46,7 +47,7 @@ def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> Pdf
 
     if options.pdf_variant and options.pdf_variant not in VARIANTS:
         raise ValueError(f"unknown PDF variant {options.pdf_variant!r}; choose one of {', '.join(VARIANTS)}")
-    warnings: list[str] = []
+    warnings: list[str] = overlong_links(edition)
     placeholders, annex_warnings = measure_annexes(edition.meta.annexes)
     warnings += annex_warnings
     processes = processes_for(edition, options)
