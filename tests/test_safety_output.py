@@ -104,3 +104,117 @@ def test_break_opportunities_go_only_into_text_of_long_runs():
     entities = "<p>" + "&amp;" * (PIECE + 30) + "</p>"
     assert "&am" + BREAK not in break_long_words(entities) and BREAK in break_long_words(entities)
     assert break_long_text("y" * 60).count("\u200b") == 2
+
+
+# ---------------------------------------------------------------------------- many footnotes
+
+NOTES = 110  # ~4 pages of notes
+
+
+def _notes_pack(root: Path, notes: int) -> Path:
+    """One section, a short sentence and a note each, a few notes with two paragraphs, a list
+    or a link: pages of 20–35 notes (the tester's 2,000 notes made ~52 pages)."""
+    body = []
+    defs = []
+    for i in range(notes):
+        body.append(f"Claim {i} of the delegation.[^{i}]" + ("\n\n" if i % 4 == 3 else " "))
+        note = f"Source {i}, p. {i % 97}."
+        if i % 17 == 5:
+            note += f" See [the record](https://example.org/r/{i}).\n\n    A second paragraph for note {i}."
+        elif i % 23 == 7:
+            note += "\n\n    - one point\n    - another point"
+        defs.append(f"[^{i}]: {note}")
+    return write_pack(root, "title: Notes\nslug: notes\n", {"a.md": "---\ntitle: Notes\ntopics: all\n---\n" + "".join(body) + "\n\n" + "\n".join(defs) + "\n"})
+
+
+def _style_with(css: str):
+    import dataclasses as _dc
+
+    from briefpack.sources.files import load_style
+
+    base = load_style(None)
+    return _dc.replace(base, files={**base.files, "print.css": base.files["print.css"] + b"\n" + css.encode()})
+
+
+@pytest.fixture(scope="module")
+def notes_edition(tmp_path_factory):
+    from briefpack.model.selection import make_edition
+    from briefpack.sources.loader import load_pack
+
+    return make_edition(load_pack(_notes_pack(tmp_path_factory.mktemp("notes"), NOTES)))
+
+
+@pytest.mark.parametrize(
+    "css",
+    [
+        "",  # the house style
+        ".note { margin: 1.2mm 0 0.6mm; }",  # margins between notes collapse
+        "@footnote { padding-top: 0; border-top: none; } .note { margin-top: 1mm; }",  # collapses with the area: WeasyPrint's way
+    ],
+    ids=["house", "note-margins", "area-without-top-edge"],
+)
+def test_notes_laid_out_one_by_one_give_the_bytes_weasyprint_gives(notes_edition, css, monkeypatch):
+    """footnote_area replaces WeasyPrint's layout of the whole footnote area at every note by
+    each note's own layout: the PDF must not change by a byte, whatever the style's notes."""
+    import datetime as dt
+
+    from briefpack.options import RenderOptions
+    from briefpack.writers.pdf import footnote_area
+    from briefpack.writers.pdf.render import render_pdf
+
+    style = _style_with(css)
+    options = RenderOptions(timestamp=dt.datetime(2025, 3, 1, tzinfo=dt.timezone.utc), pdf_processes=1)
+    measured = render_pdf(notes_edition, style, options)
+    monkeypatch.setattr(footnote_area, "active", lambda: False)
+    weasyprints_own = render_pdf(notes_edition, style, options)
+    assert measured.pages == weasyprints_own.pages >= 4
+    assert measured.data == weasyprints_own.data
+
+
+def test_each_note_is_laid_out_as_often_as_a_paragraph(notes_edition, monkeypatch):
+    """WeasyPrint laid out a page's whole footnote area again at each note (k notes: k²/2 note
+    layouts; 2,000 notes took 46 s). Counted, not timed: a note is laid out about as often as a
+    paragraph (WeasyPrint lays each page out twice, the second time for "Page X of Y")."""
+    import collections
+
+    import weasyprint.layout.block as block
+
+    from briefpack.options import RenderOptions
+    from briefpack.writers.pdf.render import render_pdf
+
+    laid: collections.Counter = collections.Counter()
+    real = block.block_level_layout_switch
+
+    def counting(context, box, *args, **kwargs):
+        element = getattr(box, "element", None)
+        if element is not None and not getattr(box, "is_anonymous", False):  # not the wrappers sharing it
+            if "note" in (element.get("class") or "").split() and "::" not in (box.element_tag or ""):
+                laid["note"] += 1
+            elif element.tag == "p" and element.get("data-b"):
+                laid["paragraph"] += 1
+        return real(context, box, *args, **kwargs)
+
+    monkeypatch.setattr(block, "block_level_layout_switch", counting)
+    out = render_pdf(notes_edition, _style_with(""), RenderOptions(pdf_processes=1))
+    paragraphs = sum(1 for line in notes_edition.sections[0].children)
+    assert out.pages >= 4 and laid["paragraph"] >= paragraphs
+    per_paragraph, per_note = laid["paragraph"] / paragraphs, laid["note"] / NOTES
+    assert per_note <= 1.3 * per_paragraph, (per_note, per_paragraph)  # WeasyPrint's own way: ~20×
+
+
+def test_the_list_of_notes_answers_membership_by_identity():
+    from briefpack.writers.pdf.footnote_area import _NoteList
+
+    a, b, c = object(), object(), object()
+    notes = _NoteList([a, b])
+    assert a in notes and b in notes and c not in notes and None not in notes
+    notes.append(a)
+    notes.remove(a)
+    assert a in notes  # still once
+    notes.remove(a)
+    assert a not in notes and list(notes) == [b]
+    copy = notes.copy()
+    copy.append(c)
+    assert c in copy and c not in notes and isinstance(copy, _NoteList)
+    with pytest.raises(NotImplementedError):
+        notes.insert(0, c)

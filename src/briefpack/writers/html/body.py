@@ -58,15 +58,16 @@ def overlong_links(edition: m.Edition) -> list[str]:
 def element(tag: str, content="", /, **attrs) -> Markup:
     """`<tag attrs>content</tag>`; attribute values and non-Markup content are escaped.
     `class_` → class, `data_b` → data-b; None/False attributes are left out."""
+    # plain string building around escape(): Markup.format costs a third of the HTML's time
     parts = []
     for key, value in attrs.items():
         if value is None or value is False:
             continue
         name = key.rstrip("_").replace("_", "-")
-        parts.append(Markup(' {}="{}"').format(Markup(name), value))
+        parts.append(f' {name}="{escape(value)}"')
     if isinstance(content, (list, tuple)):
         content = Markup("").join(content)
-    return Markup("<{0}{1}>{2}</{0}>").format(Markup(tag), Markup("").join(parts), content)
+    return Markup(f"<{tag}{''.join(parts)}>{escape(content)}</{tag}>")
 
 
 def void(tag: str, **attrs) -> Markup:

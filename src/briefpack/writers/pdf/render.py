@@ -21,6 +21,7 @@ from ..html.document import render_html
 from .layout_watch import watching_layout
 from ...options import RenderOptions
 from .annexes import lay_annexes, measure_annexes
+from .footnote_area import measuring_notes
 from .footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
 from .parallel import WarningCollector, by_sections_in_one_process, cannot_split, processes_for, render_parallel
 from ...style import Style
@@ -37,7 +38,7 @@ class PdfOutput:
 
 
 def render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> PdfOutput:
-    with watching_layout(options.progress):
+    with watching_layout(options.progress), measuring_notes():
         return _render_pdf(edition, style, options)
 
 
