@@ -88,6 +88,12 @@ def build_pack(
     else:
         editions = [make_edition(pack, list(topics), language=lang) for lang in chosen_languages]
 
+    if ("pdf" in formats or "html" in formats) and style.has("print.css"):
+        from .glyphs import missing_glyphs
+
+        for edition in editions:  # no silent tofu: characters no installed font can draw
+            result.warnings += [w for w in missing_glyphs(edition, style.text("print.css")) if w not in result.warnings]
+
     options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=build_timestamp(), progress=progress)
     inputs = _inputs_digest(pack, style, options)
     folder = OutputFolder(Path(out))
