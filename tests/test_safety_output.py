@@ -7,6 +7,9 @@ against hanging: no timed assertion, but a build that is super-linear again fail
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
 import random
 import re
 import subprocess
@@ -218,3 +221,277 @@ def test_the_list_of_notes_answers_membership_by_identity():
     assert c in copy and c not in notes and isinstance(copy, _NoteList)
     with pytest.raises(NotImplementedError):
         notes.insert(0, c)
+
+
+# ---------------------------------------------------------------------------- the output folder
+
+
+def _build(pack: Path, out: Path, **kw):
+    from briefpack.build import build_pack
+
+    kw.setdefault("formats", ("docx", "html"))  # two files, no PDF: quick
+    kw.setdefault("topics", ["fish"])
+    return build_pack(pack, out, **kw)
+
+
+def _snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file() and not p.is_symlink()}
+
+
+def _change_sources(pack: Path) -> None:
+    section = pack / "sections" / "b-fish.md"
+    section.write_text(section.read_text() + "\nOne more sentence.\n")
+
+
+def test_a_read_only_output_folder_is_a_clear_error(trade_pack, tmp_path, monkeypatch):
+    import errno
+    import tempfile
+
+    from briefpack.errors import BuildError
+
+    out = tmp_path / "out"
+    _build(trade_pack, out)
+    before = _snapshot(out)
+    _change_sources(trade_pack)
+
+    def refused(*args, **kwargs):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(tempfile, "mkstemp", refused)  # what a read-only folder does (root is exempt)
+    with pytest.raises(BuildError, match="permission denied") as info:
+        _build(trade_pack, out)
+    assert "Traceback" not in str(info.value)
+    assert _snapshot(out) == before
+    monkeypatch.undo()
+    if os.geteuid() != 0:  # the real thing, where permissions apply
+        os.chmod(out, 0o555)
+        try:
+            proc = run_cli("build", "--sources", str(trade_pack), "--out", str(out), "--topic", "fish", "--format", "docx")
+        finally:
+            os.chmod(out, 0o755)
+        assert proc.returncode == 1 and "Traceback" not in proc.stderr and "permission denied" in proc.stderr
+        assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"null", b"[]", b"[" * 100_000 + b"]" * 100_000, b'{"files": 3}', b"\xff\xfe not json", b'{"files": {"a.docx": 7}}'],
+    ids=["null", "list", "nested-100000", "files-not-a-mapping", "not-utf8", "bad-entry"],
+)
+def test_a_damaged_manifest_is_rewritten_and_said(trade_pack, tmp_path, content):
+    from briefpack.output import MANIFEST
+
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / MANIFEST).write_bytes(content)
+    result = _build(trade_pack, out)
+    assert len(result.written) == 2
+    if content != b'{"files": {"a.docx": 7}}':
+        assert any("damaged" in w for w in result.warnings), result.warnings
+    record = json.loads((out / MANIFEST).read_text())
+    assert set(record["files"]) == {p.name for p in result.written}
+    assert _build(trade_pack, out).up_to_date == result.written  # and it works again
+
+
+def test_outputs_with_a_damaged_manifest_are_not_overwritten_silently(trade_pack, tmp_path):
+    from briefpack.errors import BuildError
+    from briefpack.output import MANIFEST
+
+    out = tmp_path / "out"
+    _build(trade_pack, out)
+    (out / MANIFEST).write_bytes(b"null")
+    before = _snapshot(out)
+    with pytest.raises(BuildError, match="not overwriting 2 file"):
+        _build(trade_pack, out)
+    assert _snapshot(out) == before
+
+
+@pytest.mark.parametrize("which", ["manifest", "lock", "journal"])
+@pytest.mark.parametrize("kind", ["folder", "symlink", "dangling-symlink"])
+def test_records_that_are_folders_or_links_stop_the_build_and_nothing_is_written_outside(trade_pack, tmp_path, which, kind):
+    from briefpack.errors import BuildError
+    from briefpack.output import JOURNAL, LOCK, MANIFEST
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    victim = outside / "victim.txt"
+    path = out / {"manifest": MANIFEST, "lock": LOCK, "journal": JOURNAL}[which]
+    if kind == "folder":
+        path.mkdir()
+    elif kind == "symlink":
+        victim.write_text("precious")
+        path.symlink_to(victim)
+    else:
+        path.symlink_to(outside / "created-through-the-link")
+    with pytest.raises(BuildError) as info:
+        _build(trade_pack, out)
+    message = str(info.value)
+    assert path.name in message and ("folder" in message or "symbolic link" in message), message
+    assert sorted(p.name for p in outside.iterdir()) == (["victim.txt"] if kind == "symlink" else [])
+    if kind == "symlink":
+        assert victim.read_text() == "precious"
+    assert not list(out.glob("*.docx")) and not list(out.glob("*.tmp")) and not list(out.glob(".*.tmp"))
+
+
+@pytest.mark.parametrize("kind", ["symlink", "folder", "fifo"])
+def test_an_output_that_is_not_a_regular_file_is_never_read_or_replaced(trade_pack, tmp_path, kind):
+    from briefpack.errors import BuildError
+
+    out = tmp_path / "out"
+    out.mkdir()
+    target = out / "wto-mc-fisheries.docx"
+    victim = tmp_path / "victim.docx"
+    victim.write_bytes(b"someone else's file")
+    if kind == "symlink":
+        target.symlink_to(victim)
+    elif kind == "folder":
+        target.mkdir()
+    else:
+        os.mkfifo(target)  # reading it would hang the build
+    for force in (False, True):
+        with pytest.raises(BuildError, match="briefpack only replaces files it wrote"):
+            _build(trade_pack, out, force=force)
+    assert victim.read_bytes() == b"someone else's file"
+    assert os.path.lexists(target) and not list(out.glob(".*.tmp"))
+
+
+# ---------------------------------------------------------------------------- edited work
+
+
+def test_a_docx_saved_while_the_build_renders_is_not_overwritten(trade_pack, tmp_path, monkeypatch):
+    import briefpack.build as build_module
+    from briefpack.errors import BuildError
+
+    out = tmp_path / "out"
+    first = _build(trade_pack, out)
+    docx = next(p for p in first.written if p.suffix == ".docx")
+    _change_sources(trade_pack)
+    real = build_module._render_all
+
+    def user_saves_meanwhile(*args, **kwargs):
+        rendered = real(*args, **kwargs)  # the edit check before rendering has passed
+        docx.write_bytes(docx.read_bytes() + b"the user's edit")  # saved in Word while we rendered
+        return rendered
+
+    monkeypatch.setattr(build_module, "_render_all", user_saves_meanwhile)
+    before = _snapshot(out)
+    with pytest.raises(BuildError, match="changed while briefpack was building") as info:
+        _build(trade_pack, out)
+    assert "Nothing was written" in str(info.value) and str(docx.name) in str(info.value)
+    after = _snapshot(out)
+    original = before.pop(docx.name)
+    assert after.pop(docx.name) == original + b"the user's edit"
+    assert after == before  # the HTML and the manifest too: all or nothing
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+    # --force: the version saved meanwhile (the user saves again) is kept beside the new one
+    forced = _build(trade_pack, out, force=True)
+    (backup,) = forced.backups
+    assert backup.read_bytes() == original + b"the user's edit" * 2
+    assert backup.parent == out
+    assert docx in forced.written and not docx.read_bytes().endswith(b"the user's edit")
+
+
+def test_disk_full_on_the_second_file_changes_nothing_and_says_so(trade_pack, tmp_path, monkeypatch):
+    import errno
+
+    from briefpack.errors import BuildError
+    from briefpack.output import OutputFolder
+
+    out = tmp_path / "out"
+    _build(trade_pack, out)
+    before = _snapshot(out)
+    _change_sources(trade_pack)
+    real = OutputFolder._write_temporary
+    calls = []
+
+    def full(self, name, data):
+        calls.append(name)
+        if len(calls) == 2:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(self, name, data)
+
+    monkeypatch.setattr(OutputFolder, "_write_temporary", full)
+    with pytest.raises(BuildError) as info:
+        _build(trade_pack, out)
+    message = str(info.value)
+    assert message.startswith("disk full") and str(out.name) in message and "Traceback" not in message
+    assert _snapshot(out) == before  # the old DOCX and HTML and the manifest, byte for byte
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+
+
+def _killed_build(pack: Path, out: Path, kill_when: str) -> subprocess.CompletedProcess:
+    """A build in a child process killed (SIGKILL) at a point of the commit: 'first-rename'
+    (one output renamed into place, the others and the manifest not) or 'second-temporary'
+    (one temporary file written, nothing renamed)."""
+    code = (
+        "import os, signal, sys\n"
+        "import briefpack.output as o\n"
+        f"when = {kill_when!r}\n"
+        "real_replace, real_temporary = os.replace, o.OutputFolder._write_temporary\n"
+        "count = {'temporary': 0}\n"
+        "def replace(src, dst):\n"
+        "    real_replace(src, dst)\n"
+        "    if when == 'first-rename' and not str(dst).endswith(('.json', '.tmp')):\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "def temporary(self, name, data):\n"
+        "    count['temporary'] += 1\n"
+        "    if when == 'second-temporary' and count['temporary'] == 2:\n"
+        "        os.kill(os.getpid(), signal.SIGKILL)\n"
+        "    return real_temporary(self, name, data)\n"
+        "o.os.replace = replace\n"
+        "o.OutputFolder._write_temporary = temporary\n"
+        "from briefpack.build import build_pack\n"
+        f"build_pack({str(pack)!r}, {str(out)!r}, topics=['fish'], formats=('docx', 'html'))\n"
+    )
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_a_build_killed_between_renames_is_finished_by_the_next(trade_pack, tmp_path):
+    from briefpack.output import JOURNAL, MANIFEST
+
+    out = tmp_path / "out"
+    _build(trade_pack, out)
+    _change_sources(trade_pack)
+    proc = _killed_build(trade_pack, out, "first-rename")
+    assert proc.returncode == -9, proc.stderr
+    assert (out / JOURNAL).exists()  # one file new, one old, the manifest old: mid-commit
+    journal = json.loads((out / JOURNAL).read_text())
+    again = _build(trade_pack, out)  # not refused as "edited"
+    assert any("interrupted build" in w for w in again.warnings), again.warnings
+    assert not (out / JOURNAL).exists() and not [p for p in out.iterdir() if p.name.endswith(".tmp")]
+    record = json.loads((out / MANIFEST).read_text())["files"]
+    for entry in journal["files"]:  # every file of the killed build is in place and recorded
+        assert hashlib.sha256((out / entry["name"]).read_bytes()).hexdigest() == entry["sha256"] == record[entry["name"]]["sha256"]
+    assert again.written == [] and len(again.up_to_date) == 2  # it was the same build: nothing left to do
+
+
+def test_a_build_killed_before_any_rename_leaves_nothing_behind(trade_pack, tmp_path):
+    out = tmp_path / "out"
+    _build(trade_pack, out)
+    before = _snapshot(out)
+    _change_sources(trade_pack)
+    proc = _killed_build(trade_pack, out, "second-temporary")
+    assert proc.returncode == -9, proc.stderr
+    assert [p for p in out.iterdir() if p.name.endswith(".tmp")]  # the killed build's temporary file
+    assert {k: v for k, v in _snapshot(out).items() if not k.endswith(".tmp")} == before
+    again = _build(trade_pack, out)
+    assert any("temporary file" in w for w in again.warnings), again.warnings
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")] and len(again.written) == 2
+
+
+def test_a_hostile_journal_is_ignored_without_touching_anything(trade_pack, tmp_path):
+    from briefpack.output import JOURNAL
+
+    out, outside = tmp_path / "out", tmp_path / "outside"
+    out.mkdir()
+    outside.mkdir()
+    (outside / "victim.docx").write_bytes(b"precious")
+    (out / ".x.docx.abcdefgh.tmp").write_bytes(b"planted")
+    (out / JOURNAL).write_text(json.dumps({"files": [
+        {"name": "../outside/victim.docx", "temporary": ".x.docx.abcdefgh.tmp", "sha256": "0" * 64, "previous": None},
+    ]}))
+    result = _build(trade_pack, out)
+    assert (outside / "victim.docx").read_bytes() == b"precious"
+    assert any("ignored" in w for w in result.warnings) and not (out / JOURNAL).exists()

@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import __version__
 from . import model as m
-from .errors import BuildError, Problem, SourceError
+from .errors import BuildError, Problem, SourceError, display_path
 from .sources.loader import read_pack
 from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
@@ -110,20 +110,26 @@ def build_pack(
                     progress("skip", f"{name} is up to date")
                     continue
                 edited = folder.edited(name)
-                if edited and not force:
+                if edited and (not force or not edited.forcible):
                     refused.append(edited)
                 jobs_todo.append((edition, fmt, name, fingerprint))
+        result.warnings += folder.notes
         if refused:
-            names = "\n".join(f"  {e.path}: {e.reason}" for e in refused)
+            names = "\n".join(f"  {display_path(e.path)}: {e.reason}" for e in refused)
             raise BuildError(
                 f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n"
                 "Move them away, or build with --force (a backup copy is kept beside each)."
             )
         rendered = _render_all(jobs_todo, style, options, jobs, progress)
-        for (edition, fmt, name, fingerprint), output in zip(jobs_todo, rendered):
-            if force and folder.edited(name):
-                result.backups.append(folder.backup(name, options.timestamp))
-            path = folder.write(name, output.data, fingerprint)
+        # all files or none; each checked for edits once more right before it is replaced
+        commit = folder.commit(
+            [(name, output.data, fingerprint) for (_, _, name, fingerprint), output in zip(jobs_todo, rendered)],
+            force=force,
+            when=options.timestamp,
+        )
+        result.backups += commit.backups
+        result.warnings += [n for n in folder.notes if n not in result.warnings]
+        for path, output in zip(commit.written, rendered):
             result.written.append(path)
             result.warnings += output.warnings
             if output.pages:
