@@ -1,19 +1,22 @@
-"""A PDF laid out in parallel processes equals the PDF of one layout of the same edition.
+"""A PDF laid out by sections equals the PDF of one layout of the same edition, and its bytes do
+not depend on how many processes or CPUs laid it out.
 
 A generated pack (~50 pages: many sections, footnotes, links within and across sections,
-tables, headings, an annex) is rendered once as one document and once in 3 forced chunks; the
-two PDFs are read back with pypdf and compared page by page: text (so running heads, "Page X of
-Y" and footnote numbers), outline, contents numbers, link annotations and where internal links
-and notes land.
+tables, headings, an annex) is rendered once as one document and by sections in 3 chunks —
+in 3 processes, in 2 processes at a time, and one after the other in this process (one CPU).
+The three by-sections PDFs are byte-identical; read back with pypdf, each is compared with the
+one-document PDF page by page: text (so running heads, "Page X of Y" and footnote numbers),
+outline, contents numbers, link annotations and where internal links and notes land.
 
-`python tests/test_pdf_parallel.py --pages 400` measures one layout against two processes on a
-generated pack of about that many pages (wall time, pages/s, peak memory).
+`python tests/test_pdf_parallel.py --pages 400` measures one process against two on a generated
+pack of about that many pages (wall time, pages/s, peak memory).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import hashlib
 import io
 import os
 import random
@@ -177,28 +180,38 @@ def edition(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def single(edition, style):
-    out = render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(pdf_parallel, "MIN_PAGES", 10**9)  # the reference: one document
+        out = render_pdf(edition, style, RenderOptions(timestamp=STAMP))
     return out, PdfReader(io.BytesIO(out.data))
 
 
+SPLITS = ("processes", "two-at-a-time", "one-process")
+
+
 def render_split(edition, style, how: str, progress=None) -> "PdfOutput":
-    """`how`: "processes" — 3 forked chunks joined with pypdf; "grafted" — one CPU: the sections
-    laid out in this process and their pages put onto the frame's as boxes (pdf_graft);
-    "joined" — one CPU, the sections' PDF joined onto the frame's with pypdf."""
-    if how == "processes":
-        return render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=3, progress=progress or (lambda s, d: None)))
+    """The edition by sections in 3 chunks (`chunk_count`: the pack alone decides), laid out —
+    `how` — by 3 processes at once, by 2 processes at a time, or one after the other in this
+    process (one CPU, as with `taskset -c 0`)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
         patch.setattr(pdf_parallel, "MIN_PAGES", 20)
-        if how == "joined":  # another WeasyPrint than pdf_graft knows: written, then joined with pypdf
-            patch.setattr(pdf_parallel, "can_graft", lambda: False)
-        return render_pdf(edition, style, RenderOptions(timestamp=STAMP, progress=progress or (lambda s, d: None)))
+        patch.setattr(pdf_parallel, "PAGES_PER_CHUNK", 18)  # ~54 pages: 3 chunks
+        options = RenderOptions(timestamp=STAMP, progress=progress or (lambda s, d: None))
+        if how == "one-process":
+            patch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
+        else:
+            options = dataclasses.replace(options, pdf_processes=3 if how == "processes" else 2)
+        return render_pdf(edition, style, options)
 
 
-@pytest.fixture(scope="module", params=["processes", "grafted", "joined"])
+_SPLIT_CACHE: dict = {}
+
+
+@pytest.fixture(scope="module", params=SPLITS)
 def parallel(edition, style, request):
     messages = []
     out = render_split(edition, style, request.param, progress=lambda s, d: messages.append(d))
+    _SPLIT_CACHE[request.param] = out.data
     return out, PdfReader(io.BytesIO(out.data)), messages, request.param
 
 
@@ -208,13 +221,11 @@ def parallel(edition, style, request):
 def test_the_pack_is_large_enough_and_split_as_asked(single, parallel):
     out, reader, messages, how = parallel
     assert 35 <= single[1].pages.__len__() <= 80
-    if how == "processes":
-        assert any("layout in 3 processes" in m for m in messages), messages
-        assert sorted(m.split(" done")[0] for m in messages if " done, " in m) == [f"layout: chunk {i}/3" for i in (1, 2, 3)]
-    else:
-        assert any("sections in one process" in m for m in messages), messages
-        assert not any(m.startswith("layout: chunk") for m in messages), messages
-        assert any(m.startswith("joining") for m in messages) == (how == "joined"), messages
+    assert any("12 sections in 3 chunks" in m for m in messages), messages
+    assert sorted(m.split(" done")[0] for m in messages if " done, " in m) == [f"layout: chunk {i}/3" for i in (1, 2, 3)]
+    at_once = {"processes": "3 processes at a time", "two-at-a-time": "2 processes at a time", "one-process": "in this process"}[how]
+    assert any(at_once in m for m in messages), messages
+    assert any(m.startswith("joining") for m in messages), messages
 
 
 def test_same_pages_and_same_text_on_every_page(single, parallel):
@@ -287,9 +298,14 @@ def test_metadata_and_warnings_are_those_of_one_layout(single, parallel):
     assert a.warnings == b.warnings
 
 
-def test_parallel_builds_are_reproducible(edition, style, parallel):
-    again = render_split(edition, style, parallel[3])
-    assert again.data == parallel[0].data
+def test_the_bytes_do_not_depend_on_processes_or_cpus(edition, style):
+    """One CPU, two processes at a time, three at once: the same PDF, byte for byte (each built
+    afresh, so this is also a reproducible build)."""
+    for how in SPLITS:
+        if how not in _SPLIT_CACHE:
+            _SPLIT_CACHE[how] = render_split(edition, style, how).data
+    hashes = {how: hashlib.sha256(data).hexdigest() for how, data in _SPLIT_CACHE.items()}
+    assert len(set(hashes.values())) == 1, hashes
 
 
 def test_every_page_looks_the_same_as_in_one_layout(single, parallel, tmp_path):
@@ -311,50 +327,6 @@ def same_image(a: Path, b: Path) -> bool:
         return ImageChops.difference(one.convert("RGB"), two.convert("RGB")).getbbox() is None
 
 
-GRAFT_HTML = """<html><head><style>
-@page { size: A5; @bottom-center { content: "Page " counter(page) } }
-@page :right { margin: 15mm 10mm 15mm 30mm; }
-@page :left { margin: 15mm 30mm 15mm 10mm; }
-.page { break-before: page; }
-th { background: #c8d4e4; border-bottom: 2pt solid #1f3a5f; }
-td { border-bottom: 0.5pt solid #888; }
-code { background: #eee; border-radius: 1mm; }
-blockquote { border-left: 3pt solid #999; background: #f6f0e0; padding: 2mm; }
-.note { float: footnote; }
-.note::footnote-call, .note::footnote-marker { content: "*"; }
-a { text-decoration: underline; }
-</style></head><body>
-<div class="page"><p>Text with <code>code</code> and <a href="https://example.org/">a link</a><span class="note">A footnote.</span>.</p>
-<table><thead><tr><th>Head</th><th>Other</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>
-<blockquote>Shaded quote</blockquote></div>
-<div class="page"><p>Text with <code>code</code> and <a href="https://example.org/">a link</a><span class="note">A footnote.</span>.</p>
-<table><thead><tr><th>Head</th><th>Other</th></tr></thead><tbody><tr><td>1</td><td>2</td></tr></tbody></table>
-<blockquote>Shaded quote</blockquote></div>
-</body></html>"""
-
-
-def test_a_page_grafted_onto_the_other_side_looks_as_if_laid_out_there(tmp_path):
-    """pdf_graft moves a right page's boxes onto a left page (other margins): shading, rules,
-    link and footnote come along — pixel for pixel the page WeasyPrint lays out on the left."""
-    from weasyprint import HTML
-    from weasyprint.text.fonts import FontConfiguration
-
-    from briefpack.writers.pdf.graft import graft_page
-
-    fonts = FontConfiguration()
-    laid = HTML(string=GRAFT_HTML).render(font_config=fonts)
-    frame = HTML(string=GRAFT_HTML).render(font_config=fonts)
-    right, left = laid.pages
-    assert right._page_box.content_box_x() != left._page_box.content_box_x()
-    grafted = graft_page(frame.pages[1], right)
-    assert [link[1] for link in grafted.links] == [link[1] for link in left.links]
-    laid.copy([left]).write_pdf(tmp_path / "expected.pdf")
-    frame.copy([grafted]).write_pdf(tmp_path / "grafted.pdf")
-    for name in ("expected", "grafted"):
-        subprocess.run(["pdftoppm", "-r", "60", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)], check=True)
-    assert same_image(tmp_path / "expected-1.png", tmp_path / "grafted-1.png")
-
-
 # ---------------------------------------------------------------------------- when it splits
 
 
@@ -368,24 +340,32 @@ def test_chunks_are_contiguous_and_of_similar_size(edition):
             assert max(sizes) < 1.6 * min(sizes), sizes
 
 
-def test_what_is_laid_out_as_one_document(edition, style):
+def test_what_is_laid_out_as_one_document(edition, style, monkeypatch):
     assert pdf_parallel.cannot_split(edition, style, RenderOptions()) is None
     assert pdf_parallel.cannot_split(edition, style, RenderOptions(pdf_variant="pdf/ua-1"))
     run_on = dataclasses.replace(edition.pack, meta=dataclasses.replace(edition.meta, section_break="none"))
     assert pdf_parallel.cannot_split(dataclasses.replace(edition, pack=run_on), style, RenderOptions())
+    assert not pdf_parallel.by_sections(edition)  # ~54 pages: one layout is faster
+    monkeypatch.setattr(pdf_parallel, "MIN_PAGES", 20)
+    assert pdf_parallel.by_sections(edition)
+    small = dataclasses.replace(edition, sections=edition.sections[:2])
+    assert not pdf_parallel.by_sections(small)
+
+
+def test_processes_change_the_schedule_never_the_split(edition, monkeypatch):
+    """How many chunks comes from the pack; processes_for (CPUs, --jobs) only says how many are
+    laid out at once."""
+    chunks = pdf_parallel.chunk_count(edition)
+    for cpus in ({0}, {0, 1}, {0, 1, 2, 3}):
+        monkeypatch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid, cpus=cpus: cpus, raising=False)
+        assert pdf_parallel.processes_for(edition, RenderOptions()) == len(cpus)
+        assert pdf_parallel.chunk_count(edition) == chunks
     assert pdf_parallel.processes_for(edition, RenderOptions(pdf_processes=1)) == 1
     assert pdf_parallel.processes_for(edition, RenderOptions(pdf_processes=4)) == 4
-    small = dataclasses.replace(edition, sections=edition.sections[:2])
-    assert pdf_parallel.processes_for(small, RenderOptions()) == 1  # a few pages: one layout
-
-
-def test_on_one_cpu_a_large_pack_is_laid_out_by_sections_in_this_process(edition, monkeypatch):
-    """(The "grafted" builds above are these: compared with the one-document layout.)"""
-    monkeypatch.setattr(pdf_parallel.os, "sched_getaffinity", lambda pid: {0}, raising=False)
-    monkeypatch.setattr(pdf_parallel, "MIN_PAGES", 20)
-    assert pdf_parallel.processes_for(edition, RenderOptions()) == 1
-    assert pdf_parallel.by_sections_in_one_process(edition, RenderOptions())
-    assert not pdf_parallel.by_sections_in_one_process(edition, RenderOptions(pdf_processes=1))
+    monkeypatch.setattr(pdf_parallel, "PAGES_PER_CHUNK", 100)
+    assert pdf_parallel.chunk_count(edition) == 2  # at least two, whatever the CPUs
+    monkeypatch.setattr(pdf_parallel, "PAGES_PER_CHUNK", 1)
+    assert pdf_parallel.chunk_count(edition) == len(edition.sections)  # at most one per section
 
 
 def test_a_failing_worker_fails_the_build_with_its_error(edition, style, monkeypatch):
@@ -394,6 +374,7 @@ def test_a_failing_worker_fails_the_build_with_its_error(edition, style, monkeyp
     def broken(*args, **kwargs):
         raise ValueError("the layout failed in a worker")
 
+    monkeypatch.setattr(pdf_parallel, "MIN_PAGES", 20)
     monkeypatch.setattr(pdf_parallel, "lay_out_chunk", broken)  # inherited by the forked workers
     with pytest.raises(ValueError, match="failed in a worker"):
         render_pdf(edition, style, RenderOptions(timestamp=STAMP, pdf_processes=2))

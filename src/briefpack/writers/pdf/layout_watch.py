@@ -75,6 +75,13 @@ def watching_layout(progress):
         gc.set_threshold(*before)
 
 
+def release_frozen() -> None:
+    """Let the collector reach what has been frozen so far: between the chunks laid out one after
+    the other in one process, the previous chunk's boxes are garbage."""
+    gc.unfreeze()
+    gc.collect()
+
+
 @contextlib.contextmanager
 def not_reporting_pages():
     """A layout whose pages are not the pack's progress (the frame of parallel)."""

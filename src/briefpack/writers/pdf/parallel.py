@@ -2,21 +2,22 @@
 
 Sections start on a new page (`section_break: page`), so each section's pages depend only on
 the section: contiguous runs of sections ("chunks") are laid out each as a WeasyPrint document
-without margin boxes (no running heads, no "Page X of Y") — in forked processes on several CPUs,
-in this process on one. Then, in this process, one *frame* document is laid out from the
-style's own templates: the cover, the contents, one empty placeholder page per body page, the
-credits and the annex pages. Each placeholder page holds invisible, absolutely positioned boxes
-where the body page has its anchors and bookmarks, so WeasyPrint itself lays out the running
-heads and footers with the right numbers, the contents with the right page numbers, the outline
-and the named destinations of the joined PDF.
-
-Joined, two ways:
-- chunks from other processes arrive as PDF bytes: pypdf draws each body page onto its
-  placeholder page (as a form XObject, shifted to the margins of that page's side) and adds the
-  body page's links as annotations (join_pages);
-- a chunk laid out in this process is never written on its own: each placeholder page box takes
-  the body page's boxes (graft) and WeasyPrint writes the whole pack once, links included.
+without margin boxes (no running heads, no "Page X of Y") and written to PDF — in forked
+processes on several CPUs, one after the other in this process on one. Then, in this process,
+one *frame* document is laid out from the style's own templates: the cover, the contents, one
+empty placeholder page per body page, the credits and the annex pages. Each placeholder page
+holds invisible, absolutely positioned boxes where the body page has its anchors and bookmarks,
+so WeasyPrint itself lays out the running heads and footers with the right numbers, the
+contents with the right page numbers, the outline and the named destinations of the joined PDF.
+pypdf then draws each body page onto its placeholder page (as a form XObject, shifted to the
+margins of that page's side) and adds the body page's links as annotations (join_pages).
 Annexes are laid in afterwards as usual (annexes).
+
+The bytes depend on the pack alone, never on the CPUs or processes that lay it out: whether it
+is laid out by sections (`by_sections`: its estimated size) and into how many chunks
+(`chunk_count`: about PAGES_PER_CHUNK pages each) are decided from the edition; the number of
+processes (`processes_for`) only decides how many chunks are laid out at once. A chunk's PDF
+is the same whichever process writes it, and one joining method serves every case.
 
 Footnotes are kept with their calls as in the single layout (footnotes), but a section that
 needs a new page break is laid out again alone, not the whole pack: each extra round costs the
@@ -30,7 +31,6 @@ more than the left/right side); the caller then lays it out as one document.
 from __future__ import annotations
 
 import dataclasses
-import gc
 import hashlib
 import io
 import logging
@@ -52,6 +52,9 @@ from ..html.urls import STYLE_BASE, ResourceTable, make_fetcher
 
 #: Below this many estimated pages one layout is faster than forking and joining.
 MIN_PAGES = 60
+#: A pack laid out by sections is split into chunks of about this many pages (at least two):
+#: the split depends on the pack alone, and a chunk's boxes are freed once it is written.
+PAGES_PER_CHUNK = 100
 #: Characters of model text (repr) per printed page in the house style, measured on generated packs.
 _CHARS_PER_PAGE = 4200
 
@@ -110,26 +113,34 @@ class ChunkResult:
 
 
 def processes_for(edition: m.Edition, options: RenderOptions) -> int:
-    """How many processes to lay `edition` out in: 1 means one layout in this process."""
+    """How many processes may lay out `edition`'s chunks at once (1: one after the other in this
+    process). It changes how long a build takes, never the bytes it writes."""
     wanted = getattr(options, "pdf_processes", None)
     if wanted is not None:
-        return max(1, min(int(wanted), len(edition.sections)))
-    if multiprocessing.parent_process() is not None:
+        processes = max(1, int(wanted))
+    elif multiprocessing.parent_process() is not None:
         return 1  # already a worker of a parallel build: do not multiply processes
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        cpus = os.cpu_count() or 1
-    if cpus < 2 or estimate_pages(edition) < MIN_PAGES:
+    else:
+        try:
+            processes = len(os.sched_getaffinity(0))
+        except AttributeError:  # not on Linux
+            processes = os.cpu_count() or 1
+    if "fork" not in multiprocessing.get_all_start_methods():
         return 1
-    return max(1, min(cpus, len(edition.sections)))
+    return max(1, processes)
 
 
-def by_sections_in_one_process(edition: m.Edition, options: RenderOptions) -> bool:
-    """Whether a large `edition` that gets one process is still laid out as chunks (one, in this
-    process) and a frame: a section the footnote fixer changes is then laid out again alone,
-    not the whole pack. `pdf_processes=1` asks for one document."""
-    return getattr(options, "pdf_processes", None) is None and estimate_pages(edition) >= MIN_PAGES
+def by_sections(edition: m.Edition) -> bool:
+    """Whether `edition` is large enough to be laid out by sections (if it can be: cannot_split):
+    a section the footnote fixer changes is then laid out again alone, not the whole pack, and
+    several CPUs share the work. Decided by the edition alone."""
+    return estimate_pages(edition) >= MIN_PAGES
+
+
+def chunk_count(edition: m.Edition) -> int:
+    """How many chunks `edition` is laid out in: about PAGES_PER_CHUNK pages each, at least two
+    (two CPUs halve the time of a 60-page pack). Decided by the edition alone."""
+    return max(1, min(len(edition.sections), max(2, round(estimate_pages(edition) / PAGES_PER_CHUNK))))
 
 
 def estimate_pages(edition: m.Edition) -> float:
@@ -144,51 +155,53 @@ def cannot_split(edition: m.Edition, style: Style, options: RenderOptions) -> st
         return "sections run on (section_break: none)"
     if len(edition.sections) < 2:
         return "one section"
-    if "fork" not in multiprocessing.get_all_start_methods():
-        return "no fork() on this system"
     if _UNSAFE_PAGE_SELECTOR.search(style.text("print.css")):
         return "the style has :first, :blank or :nth() page rules"
     return None
 
 
 def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, processes: int, placeholders, warnings):
-    """The PDF bytes and page count of `edition` laid out in `processes` chunks, before annexes
-    are laid in; or None (see the module docstring). `placeholders` are the annex placeholders
-    (annexes.measure_annexes); WeasyPrint's and the footnote fixer's warnings are appended
-    to `warnings`."""
+    """The PDF bytes and page count of `edition` laid out by chunks (chunk_count), `processes`
+    of them at once, before annexes are laid in; or None (see the module docstring).
+    `placeholders` are the annex placeholders (annexes.measure_annexes); WeasyPrint's and the
+    footnote fixer's warnings are appended to `warnings`."""
     import weasyprint  # noqa: F401  (imported before forking: children inherit it)
 
     if cannot_split(edition, style, options):
         return None
-    chunks = split_sections(edition.sections, processes)
+    chunks = split_sections(edition.sections, chunk_count(edition))
+    processes = max(1, min(processes, len(chunks)))
     sizes = ", ".join(str(len(c)) for c in chunks)
-    if len(chunks) == 1:
-        options.progress("pdf", f"layout of {len(edition.sections)} sections in one process")
-    else:
-        options.progress("pdf", f"layout in {len(chunks)} processes (sections per chunk: {sizes})")
-    if len(chunks) == 1 and can_graft():
-        return _render_grafted(edition, style, options, placeholders, warnings)
-    if len(chunks) == 1:  # a WeasyPrint graft does not know: written, then joined
-        result = _lay_out_here(edition, style, options)
-        return _frame_and_join(edition, style, options, placeholders, warnings, [result], lambda: [result.pdf])
-    workers = ChunkWorkers(edition, style, options, chunks)
+    where = "in this process" if processes == 1 else f"{processes} processes at a time"
+    options.progress("pdf", f"layout of {len(edition.sections)} sections in {len(chunks)} chunks, {where} (sections per chunk: {sizes})")
+    if processes == 1:
+        results = _lay_out_here(edition, style, options, chunks)
+        return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: [r.pdf for r in results])
+    workers = ChunkWorkers(edition, style, options, chunks, processes)
     try:
         results = workers.layouts(options.progress)
-        # the workers write their PDFs while this process lays out the frame
+        # the last workers write their PDFs while this process lays out the frame
         return _frame_and_join(edition, style, options, placeholders, warnings, results, workers.pdfs)
     finally:
         workers.close()
 
 
-def _lay_out_here(edition, style, options, fonts=None, write=True) -> ChunkResult:
-    """Every section laid out as one chunk in this process (see lay_out_chunk)."""
-    result = lay_out_chunk(edition, style, options, edition.sections, fonts=fonts, write=write)
-    if result.relaid_pages:
-        options.progress("pdf", f"layout: {result.relaid_pages} pages laid out again for footnotes")
-    return result
+def _lay_out_here(edition, style, options, chunks) -> list[ChunkResult]:
+    """The chunks laid out and written one after the other in this process, each chunk's boxes
+    freed once it is written: the same PDFs a worker writes (lay_out_chunk)."""
+    from .layout_watch import release_frozen
+
+    results = []
+    for index, chunk in enumerate(chunks):
+        result = lay_out_chunk(edition, style, options, chunk)
+        results.append(result)
+        extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
+        options.progress("pdf", f"layout: chunk {index + 1}/{len(chunks)} done, {len(result.pages)} pages{extra}")
+        release_frozen()  # the chunk's boxes are garbage now; layout_watch had frozen them
+    return results
 
 
-def _frame_over(edition, style, options, placeholders, warnings, results: list[ChunkResult], fonts=None, for_graft=False):
+def _frame_over(edition, style, options, placeholders, warnings, results: list[ChunkResult]):
     """The frame laid out over the chunks' body pages: (document, its PDF identifier, index of
     its first body page, each body page's shift onto its frame page); the chunks' warnings are
     added to `warnings`. None when the body pages cannot go onto the frame's."""
@@ -196,11 +209,11 @@ def _frame_over(edition, style, options, placeholders, warnings, results: list[C
     if any(p.blank for p in pages):
         return None  # the style inserts blank pages: page sides matter
     options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
-    frame = _lay_out_frame(edition, style, options, pages, placeholders, fonts=fonts, for_graft=for_graft)
+    frame = _lay_out_frame(edition, style, options, pages, placeholders)
     if frame is None:
         return None
     document, html, first_body = frame
-    shifts = _shifts(pages, document.pages[first_body:first_body + len(pages)], drawn_under=not for_graft)
+    shifts = _shifts(pages, document.pages[first_body:first_body + len(pages)])
     if shifts is None:
         return None
     _report(results, first_body, warnings)
@@ -222,40 +235,9 @@ def _frame_and_join(edition, style, options, placeholders, warnings, results: li
     return data, len(document.pages)
 
 
-def can_graft() -> bool:
-    """Whether graft knows this WeasyPrint's box tree (it was written against version 70)."""
-    import weasyprint
-
-    return weasyprint.__version__.split(".")[0] == "70"
-
-
-def _render_grafted(edition, style, options, placeholders, warnings):
-    """One chunk laid out in this process: its pages go onto the frame's pages as boxes
-    (graft) and WeasyPrint writes the pack once; no PDF is written twice or joined."""
-    from weasyprint.text.fonts import FontConfiguration
-
-    from .graft import graft_page
-
-    fonts = FontConfiguration()  # one for the chunk and the frame: their pages are written together
-    result = _lay_out_here(edition, style, options, fonts=fonts, write=False)
-    # The body's boxes stay alive until the PDF is written: frozen, the collector stops scanning
-    # them (layout_watch freezes every few pages already; this covers the last ones, and any
-    # WeasyPrint whose progress log it cannot read). render.render_pdf unfreezes them.
-    gc.freeze()
-    frame = _frame_over(edition, style, options, placeholders, warnings, [result], fonts=fonts, for_graft=True)
-    if frame is None:
-        return None
-    document, identifier, first_body, _ = frame
-    count = len(result.pages)
-    body = [graft_page(f, p) for f, p in zip(document.pages[first_body:first_body + count], result.laid.pages)]
-    whole = document.copy([*document.pages[:first_body], *body, *document.pages[first_body + count:]])
-    options.progress("pdf", f"writing {len(whole.pages)} pages")
-    return whole.write_pdf(pdf_identifier=identifier), len(whole.pages)
-
-
-def _shifts(pages: list[PageLayout], frame_pages, drawn_under: bool) -> list[tuple[float, float]] | None:
+def _shifts(pages: list[PageLayout], frame_pages) -> list[tuple[float, float]] | None:
     """How far each body page moves onto its frame page (CSS px); None when a body page does not
-    fit its frame page, or (`drawn_under`) the frame page's background would hide it."""
+    fit its frame page, or the frame page's background would hide the body drawn under it."""
     shifts = []
     for body, page in zip(pages, frame_pages):
         box = page._page_box
@@ -263,7 +245,7 @@ def _shifts(pages: list[PageLayout], frame_pages, drawn_under: bool) -> list[tup
         if (round(body.width, 2), round(body.height, 2)) != (round(page.width, 2), round(page.height, 2)) or (
             round(body.content[2], 2), round(body.content[3], 2)) != (round(content[2], 2), round(content[3], 2)):
             return None  # left and right pages differ in more than their margins
-        if drawn_under and _paints_background(box):
+        if _paints_background(box):
             return None  # the page background would hide the body drawn under the frame
         shifts.append((content[0] - body.content[0], content[1] - body.content[1]))
     return shifts
@@ -319,8 +301,8 @@ _WORK: tuple | None = None
 
 def _chunk_worker(index: int, conn) -> None:
     """A forked worker: lays out chunk `index` (telling the parent which page it has reached),
-    sends its layout at once (the parent lays the frame out meanwhile), then writes the chunk's
-    PDF and sends the bytes."""
+    sends its layout at once (the parent may lay the frame out meanwhile), then writes the
+    chunk's PDF — the PDF this process would write for it (lay_out_chunk) — and sends the bytes."""
     from .layout_watch import watching_layout
 
     def progress(stage: str, detail: str) -> None:
@@ -345,66 +327,87 @@ def _chunk_worker(index: int, conn) -> None:
 
 
 class ChunkWorkers:
-    """Chunks laid out in forked processes: `layouts()` as soon as every chunk is laid out,
-    `pdfs()` once they are written. Always `close()`d (stops workers still running)."""
+    """Chunks laid out in forked processes, at most `processes` at a time (a worker per chunk,
+    the next started when one has sent its PDF): `layouts()` as soon as every chunk is laid
+    out, `pdfs()` once they are all written. Always `close()`d (stops workers still running)."""
 
-    def __init__(self, edition, style, options, chunks):
+    def __init__(self, edition, style, options, chunks, processes: int):
+        self.context = multiprocessing.get_context("fork")
+        self.work = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
+        self.limit = max(1, processes)
+        self.workers: list[tuple | None] = [None] * len(chunks)  # (process, connection), while running
+        self.layout: list[ChunkResult | None] = [None] * len(chunks)
+        self.pdf: list[bytes | None] = [None] * len(chunks)
+        self.reached = [0] * len(chunks)
+        self.started = 0
+        while self.started < min(self.limit, len(chunks)):
+            self._start()
+
+    def _start(self) -> None:
         global _WORK
-        context = multiprocessing.get_context("fork")
-        _WORK = (edition, style, dataclasses.replace(options, progress=_quiet), chunks)
-        self.workers = []
+        index = self.started
+        self.started += 1
+        mine, theirs = self.context.Pipe(duplex=False)
+        _WORK = self.work
         try:
-            for index in range(len(chunks)):
-                mine, theirs = context.Pipe(duplex=False)
-                process = context.Process(target=_chunk_worker, args=(index, theirs), daemon=True)
-                process.start()
-                theirs.close()
-                self.workers.append((process, mine))
+            process = self.context.Process(target=_chunk_worker, args=(index, theirs), daemon=True)
+            process.start()
         finally:
             _WORK = None
+            theirs.close()
+        self.workers[index] = (process, mine)
 
-    def _receive(self, index: int, kind: str):
+    def _receive(self, index: int, progress) -> None:
+        """One message from worker `index`: a page reached, its layout, its PDF (the worker is
+        then done and the next chunk starts) or its error (raised here)."""
         process, conn = self.workers[index]
         try:
-            message = conn.recv()
+            kind, *value = conn.recv()
         except EOFError:
             process.join(1)
             raise RuntimeError(f"the PDF layout worker for chunk {index + 1} stopped (exit code {process.exitcode})") from None
-        if message[0] == "error":
-            raise message[1] from RuntimeError(message[2])
-        if kind != "any":
-            assert message[0] == kind, message[0]
-            return message[1]
-        return message
+        if kind == "error":
+            raise value[0] from RuntimeError(value[1])
+        if kind == "page":
+            self.reached[index] = value[0]
+            running = [i for i, w in enumerate(self.workers) if w is not None and self.layout[i] is None]
+            progress("pdf", "layout: " + ", ".join(f"chunk {i + 1}: page {self.reached[i]}" for i in running))
+        elif kind == "layout":
+            self.layout[index] = result = value[0]
+            extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
+            progress("pdf", f"layout: chunk {index + 1}/{len(self.layout)} done, {len(result.pages)} pages{extra}")
+        elif kind == "pdf":
+            self.pdf[index] = value[0]
+            conn.close()
+            process.join()
+            self.workers[index] = None
+            if self.started < len(self.workers):
+                self._start()
+        else:
+            raise RuntimeError(f"unexpected message from the PDF layout worker for chunk {index + 1}: {kind}")
 
-    def layouts(self, progress) -> list[ChunkResult]:
-        """Every chunk's layout; meanwhile the pages each worker has reached, as progress."""
+    def _wait_until(self, done, progress) -> None:
         from multiprocessing.connection import wait
 
-        n = len(self.workers)
-        results: list[ChunkResult | None] = [None] * n
-        reached = [0] * n
-        waiting = {conn: i for i, (_, conn) in enumerate(self.workers)}
-        while waiting:
-            for conn in wait(list(waiting)):
-                i = waiting[conn]
-                kind, value = self._receive(i, "any")
-                if kind == "page":
-                    reached[i] = value
-                    progress("pdf", "layout: " + ", ".join(f"chunk {k + 1}: page {p}" for k, p in enumerate(reached)))
-                    continue
-                assert kind == "layout", kind
-                results[i] = value
-                del waiting[conn]
-                extra = f", {value.relaid_pages} pages laid out again for footnotes" if value.relaid_pages else ""
-                progress("pdf", f"layout: chunk {i + 1}/{n} done, {len(value.pages)} pages{extra}")
-        return results
+        while not done():
+            running = {w[1]: i for i, w in enumerate(self.workers) if w is not None}
+            for conn in wait(list(running)):
+                self._receive(running[conn], progress)
+
+    def layouts(self, progress) -> list[ChunkResult]:
+        """Every chunk's layout; meanwhile the pages the workers have reached, as progress."""
+        self._wait_until(lambda: all(r is not None for r in self.layout), progress)
+        return list(self.layout)
 
     def pdfs(self) -> list[bytes]:
-        return [self._receive(i, "pdf") for i in range(len(self.workers))]
+        self._wait_until(lambda: all(p is not None for p in self.pdf), _quiet)
+        return list(self.pdf)
 
     def close(self) -> None:
-        for process, conn in self.workers:
+        for worker in self.workers:
+            if worker is None:
+                continue
+            process, conn = worker
             conn.close()
             if process.is_alive():
                 process.terminate()
@@ -428,17 +431,16 @@ class WarningCollector(logging.Handler):
             self.messages.append(message)
 
 
-def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, fonts=None, write=True) -> ChunkResult:
+def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, write=True) -> ChunkResult:
     """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
     with their calls: a section the footnote fixer changes is laid out again alone. The pages
     are written to PDF bytes; with `write=False` they are returned laid out (`laid`), unwritten.
-    `fonts`: a weasyprint FontConfiguration the caller shares with the frame (graft)."""
+    Its own FontConfiguration: the PDF depends on nothing laid out before in the process."""
     from weasyprint import CSS, HTML
     from weasyprint.logger import LOGGER
     from weasyprint.text.fonts import FontConfiguration
 
-    if fonts is None:
-        fonts = FontConfiguration()  # shared, so pages of several layouts can be written as one PDF
+    fonts = FontConfiguration()  # shared by the layouts of the footnote rounds, written as one PDF
     chunk_css = CSS(string=_CHUNK_CSS, font_config=fonts)
     blocks = _blocks_per_section(edition, sections)
     breaks: dict[str, frozenset[int]] = {s.id: frozenset() for s in sections}  # block numbers within the section
@@ -502,12 +504,18 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
         page_no += len(final[s.id])
     laid = keep[0].copy(pages)
     pdf = laid.write_pdf() if write else None
+    messages = pack_warnings(edition, collect.messages)
+    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, None if write else laid)
+
+
+def pack_warnings(edition: m.Edition, messages: list[str]) -> list[str]:
+    """WeasyPrint's warnings about a chunk that hold for the pack: a link to an anchor of another
+    chunk is not missing from the pack."""
     known = edition.anchors | {c.anchor for c in edition.calls.values()}
-    messages = [
-        msg for msg in collect.messages
+    return [
+        msg for msg in messages
         if not (msg.startswith("No anchor #") and msg[len("No anchor #"):].split(" ")[0] in known)
     ]
-    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, None if write else laid)
 
 
 def _blocks_per_section(edition: m.Edition, sections) -> dict[str, int]:
@@ -599,34 +607,26 @@ def _px(value: float) -> str:
     return f"{value:.4f}".rstrip("0").rstrip(".") + "px"
 
 
-def frame_page(body: PageLayout, number: int, seen: set[str], needed: set[str] | None = None, bookmarks: bool = True) -> Markup:
+def frame_page(body: PageLayout, number: int, seen: set[str]) -> Markup:
     """A placeholder page: the anchors and bookmarks of `body`, invisible, in place (its links
     are written by join_pages). An anchor is only the first box with its name (a section runs
-    over pages): `seen` holds the names placed on earlier pages. `needed`: place only these
-    anchors (the ones the frame's own pages point at), for a frame whose placeholder pages
-    take the body's own boxes (graft)."""
+    over pages): `seen` holds the names placed on earlier pages."""
     x0, y0 = body.content[0], body.content[1]
     parts = []
-    if bookmarks:
-        for level, label, x, y, state in body.bookmarks:
-            style = f"left: {_px(x - x0)}; top: {_px(y - y0)}; bookmark-level: {level}; bookmark-state: {state}"
-            parts.append(element("span", class_="bp-mark", data_label=label, style=style))
+    for level, label, x, y, state in body.bookmarks:
+        style = f"left: {_px(x - x0)}; top: {_px(y - y0)}; bookmark-level: {level}; bookmark-state: {state}"
+        parts.append(element("span", class_="bp-mark", data_label=label, style=style))
     for name, x, y in body.anchors:
-        if name in seen or (needed is not None and name not in needed):
+        if name in seen:
             continue
         seen.add(name)
         parts.append(element("span", id=name, style=f"left: {_px(x - x0)}; top: {_px(y - y0)}"))
     return element("div", parts, class_="bp-page", id=f"bp-page-{number}")
 
 
-_HREF = re.compile(r'href="#([^"]+)"')
-
-
-def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder], fonts=None, for_graft=False):
+def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder]):
     """The frame document (see the module docstring), its HTML and the index of its first body
-    page; None when the style's templates do not have the expected shape. `for_graft`: the
-    placeholder pages will take the body's boxes (graft), so they carry only the anchors
-    the frame's own pages point at (for `target-counter()`), no bookmarks."""
+    page; None when the style's templates do not have the expected shape."""
     from weasyprint import CSS, HTML
 
     # Sections reduced to their contents entries: the frame never prints a section body.
@@ -637,8 +637,7 @@ def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholder
         annexes=tuple(placeholders), resources=resources,
     )
     seen: set[str] = set()
-    needed = set(_HREF.findall(html)) if for_graft else None
-    placeholder_html = Markup("").join(frame_page(p, i, seen, needed, bookmarks=not for_graft) for i, p in enumerate(pages))
+    placeholder_html = Markup("").join(frame_page(p, i, seen) for i, p in enumerate(pages))
     # Hash input for the PDF identifier: the frame with every placeholder (it depends on the layout).
     html_key = html + placeholder_html
     document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=make_fetcher(style, resources, allow_remote=options.allow_remote))
@@ -664,7 +663,7 @@ def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholder
     document.wrapper_element = cssselect2.ElementWrapper.from_html_root(root)
     document.etree_element = root
     with not_reporting_pages():
-        rendered = document.render(stylesheets=[CSS(string=_FRAME_CSS, font_config=fonts)], font_config=fonts)
+        rendered = document.render(stylesheets=[CSS(string=_FRAME_CSS)])
     first = None
     for index, page in enumerate(rendered.pages):
         if "bp-page-0" in page.anchors:

@@ -5,7 +5,8 @@ Owns the print pipeline and its single door, `render_pdf`. WeasyPrint is importe
 The layout is repeated only when a footnote landed away from its call (see footnotes);
 annexes are reserved as pages in the layout and laid in afterwards (see annexes). A large
 pack is laid out section by section and joined (parallel) — in several processes on several
-CPUs, in this one otherwise — so a footnote fix lays out again only the section it changes.
+CPUs, in this one otherwise, to the same bytes — so a footnote fix lays out again only the
+section it changes.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from ...options import RenderOptions
 from .annexes import lay_annexes, measure_annexes
 from .footnote_area import measuring_notes
 from .footnotes import MAX_ROUNDS, find_separations, plan_page_breaks
-from .parallel import WarningCollector, by_sections_in_one_process, cannot_split, processes_for, render_parallel
+from .parallel import WarningCollector, by_sections, cannot_split, pack_warnings, processes_for, render_parallel
 from ...style import Style
 from ..html.urls import STYLE_BASE, ResourceTable, make_fetcher
 
@@ -51,10 +52,10 @@ def _render_pdf(edition: m.Edition, style: Style, options: RenderOptions) -> Pdf
     warnings: list[str] = overlong_links(edition)
     placeholders, annex_warnings = measure_annexes(edition.meta.annexes)
     warnings += annex_warnings
-    processes = processes_for(edition, options)
-    split = processes > 1 or by_sections_in_one_process(edition, options)
-    if split and cannot_split(edition, style, options) is None:
-        parallel = _render_in_parallel(edition, style, options, processes, placeholders, warnings)
+    # by sections or as one document: decided by the edition alone, so that the bytes do not
+    # depend on how many processes lay it out (processes_for)
+    if by_sections(edition) and cannot_split(edition, style, options) is None:
+        parallel = _render_in_parallel(edition, style, options, processes_for(edition, options), placeholders, warnings)
         if parallel is not None:
             return parallel
     resources = ResourceTable()
@@ -118,7 +119,8 @@ def _render_in_parallel(edition, style, options, processes, placeholders, warnin
     if laid is None:
         return None
     data, pages = laid
-    warnings += [f"WeasyPrint: {msg}" for msg in collect.messages if f"WeasyPrint: {msg}" not in warnings]
+    # (chunks laid out in this process log here too: their links to other chunks are no warning)
+    warnings += [f"WeasyPrint: {msg}" for msg in pack_warnings(edition, collect.messages) if f"WeasyPrint: {msg}" not in warnings]
     if placeholders:
         options.progress("pdf", "adding annexes")
         annex_pages = sum(len(p.page_sizes) for p in placeholders)
