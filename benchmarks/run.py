@@ -1,6 +1,6 @@
 """Benchmark briefpack against pandoc (and WeasyPrint alone) on the same generated content.
 
-    python benchmarks/run.py [--sizes 10,100,400] [--out DIR] [--repeat N] [--json FILE]
+    python benchmarks/run.py [--sizes 10,100,400] [--out DIR] [--repeat N] [--json FILE] [--footnote-heavy]
 
 For each size it writes a generated pack of about that many A4 pages (corpus.py), then builds it,
 each build in a fresh process (tasks.py, measure.py), `--repeat` times, interleaved:
@@ -10,6 +10,9 @@ each build in a fresh process (tasks.py, measure.py), `--repeat` times, interlea
         pandoc Markdown → standalone HTML, then WeasyPrint on that HTML;
 - DOCX: briefpack `build_pack`; pandoc Markdown → DOCX;
 - a second `build_pack` into the same folder, which should find everything up to date.
+
+With `--footnote-heavy`, each size is also written with a note on every sentence and built
+pinned to one CPU and free: a page of notes should cost at most twice a plain page.
 
 It also times the CLI's start-up on the sample pack (and checks WeasyPrint is not imported),
 prints one table per size and format and the project's targets, MET or NOT MET.
@@ -76,6 +79,26 @@ def prepare(folder: Path, pages: int) -> None:
     run_child([*TASKS, "briefpack-html", str(folder / "sources"), str(folder / "briefpack.html")])
 
 
+def heavy_steps(folder: Path) -> list[Step]:
+    src = str(folder / "sources")
+    return [
+        Step("heavy_pdf", "footnote-heavy pack, briefpack PDF, pinned to 1 CPU", [*TASKS, "briefpack-build", src, str(folder / "briefpack"), "pdf", "1"]),
+        Step("heavy_pdf_all_cpus", f"footnote-heavy pack, briefpack PDF, all {os.cpu_count()} CPUs", [*TASKS, "briefpack-build", src, str(folder / "briefpack-all-cpus"), "pdf", "all"]),
+    ]
+
+
+def bench_heavy(folder: Path, pages: int, repeat: int, say) -> dict[str, Measurement]:
+    """The footnote-heavy variant of a size: a note on every sentence."""
+    shutil.rmtree(folder, ignore_errors=True)
+    corpus.write_pack(folder / "sources", pages, footnote_heavy=True)
+    results = {s.key: Measurement() for s in heavy_steps(folder)}
+    for round_ in range(repeat):
+        for step in heavy_steps(folder):
+            say(f"  [{pages} pages, footnote-heavy, run {round_ + 1}/{repeat}] {step.label}")
+            results[step.key].runs.append(run_child(step.argv))
+    return results
+
+
 def bench_size(folder: Path, pages: int, pandoc: str, repeat: int, say) -> dict[str, Measurement]:
     prepare(folder, pages)
     steps = size_steps(folder, pandoc)
@@ -135,7 +158,7 @@ def table(rows: list[tuple[str, str, Measurement, int]], baseline: Measurement) 
 
 
 SHORT = {"briefpack_pdf": "1 CPU", "briefpack_pdf_all_cpus": f"{os.cpu_count()} CPUs"}
-LABELS = {s.key: s.label for s in size_steps(Path("."), "pandoc")} | {"pandoc_pdf": "pandoc + WeasyPrint (sum)"}
+LABELS = {s.key: s.label for s in [*size_steps(Path("."), "pandoc"), *heavy_steps(Path("."))]} | {"pandoc_pdf": "pandoc + WeasyPrint (sum)"}
 
 
 def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]:
@@ -150,6 +173,21 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
     pdf_keys = ["briefpack_pdf", "briefpack_pdf_all_cpus", "weasyprint_alone", "pandoc_html", "weasyprint_pandoc", "pandoc_pdf"]
     rebuild = results["briefpack_rebuild"]
     steps = "; ".join(f"{LABELS[k]}: {' → '.join(results[k].fact('pdf_steps'))}" for k in pdf_keys[:2])
+    heavy = []
+    if "heavy_pdf" in results:
+        heavy_pages = results["heavy_pdf"].fact("pages")
+        heavy = [
+            "Footnote-heavy (a note on every sentence; cost per page against the plain pack's, in-process time):",
+            "",
+            "| build | pages | wall s | in-process s | peak MiB | ms/page | ÷ plain ms/page |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        ]
+        for key, plain in (("heavy_pdf", "briefpack_pdf"), ("heavy_pdf_all_cpus", "briefpack_pdf_all_cpus")):
+            m, per_page = results[key], results[key].inner / heavy_pages
+            plain_per_page = results[plain].inner / pages
+            heavy.append(f"| {LABELS[key]} | {heavy_pages} | {m.wall:.2f} | {m.inner:.2f} | {m.peak_mib:.0f} | "
+                         f"{per_page * 1000:.0f} | {per_page / plain_per_page:.2f} |")
+        heavy.append("")
     return [
         f"### About {pages_target} pages: briefpack's PDF has {pages} pages",
         "",
@@ -166,6 +204,7 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
         f"No-change rebuild (PDF + DOCX): {rebuild.wall:.2f} s wall, {rebuild.inner:.3f} s in build_pack, "
         f"{rebuild.fact('up_to_date')} up to date, {rebuild.fact('written')} written.",
         "",
+        *heavy,
     ]
 
 
@@ -218,6 +257,16 @@ def targets(sizes: list[int], results: dict[int, dict[str, Measurement]], startu
         ", ".join(f"{name}: {s['wall_s']:.2f} s" for name, s in startup.items()),
         not imports,
     ))
+    if all("heavy_pdf" in results[p] for p in sizes):
+        def heavy_ratio(p):
+            heavy, plain = results[p]["heavy_pdf"], results[p]["briefpack_pdf"]
+            return (heavy.inner / heavy.fact("pages")) / (plain.inner / plain.fact("pages"))
+
+        out.append(Target(
+            "PDF, 1 CPU: a footnote-heavy page costs ≤ 2× a plain page (in-process build time)",
+            "; ".join(f"{p}p: {heavy_ratio(p):.2f}×" for p in sizes),
+            all(heavy_ratio(p) <= 2.0 for p in sizes),
+        ))
     rebuilt = {p: results[p]["briefpack_rebuild"] for p in sizes}
     out.append(Target(
         "a no-change rebuild writes nothing",
@@ -261,6 +310,8 @@ def parse_args(argv):
                         help="work folder for generated packs and outputs")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each build (the median time is reported)")
     parser.add_argument("--json", type=Path, help="also write every figure to this file")
+    parser.add_argument("--footnote-heavy", action="store_true",
+                        help="also build each size with a note on every sentence (cost of a page of notes)")
     return parser.parse_args(argv)
 
 
@@ -280,6 +331,8 @@ def main(argv=None) -> int:
     results = {}
     for pages in sizes:
         results[pages] = bench_size(args.out / f"{pages:04d}", pages, pandoc, args.repeat, say)
+        if args.footnote_heavy:
+            results[pages] |= bench_heavy(args.out / f"{pages:04d}-heavy", pages, args.repeat, say)
 
     lines = [f"Command: `python benchmarks/{Path(__file__).name} {' '.join(argv if argv is not None else sys.argv[1:])}`", ""]
     lines += ["| machine | |", "| --- | --- |", *(f"| {k} | {v} |" for k, v in info.items()), ""]

@@ -290,7 +290,10 @@ def test_a_damaged_manifest_is_rewritten_and_said(trade_pack, tmp_path, content)
         assert any("damaged" in w for w in result.warnings), result.warnings
     record = json.loads((out / MANIFEST).read_text())
     assert set(record["files"]) == {p.name for p in result.written}
-    assert _build(trade_pack, out).up_to_date == result.written  # and it works again
+    before = (out / MANIFEST).stat()
+    assert _build(trade_pack, out).up_to_date == result.written  # and it works again,
+    after = (out / MANIFEST).stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # writing nothing
 
 
 def test_outputs_with_a_damaged_manifest_are_not_overwritten_silently(trade_pack, tmp_path):

@@ -83,6 +83,7 @@ class OutputFolder:
         self.manifest_path = self.folder / MANIFEST
         self.journal_path = self.folder / JOURNAL
         self._manifest: dict | None = None
+        self._damaged = False  # the manifest on disk was not usable: rewrite it even if nothing else changes
         self.notes: list[str] = []  # what the folder had to say: a damaged record, a finished build
 
     # ------------------------------------------------------------------ lock
@@ -180,6 +181,7 @@ class OutputFolder:
             if value is not None and not isinstance(files, dict):
                 problem = "its 'files' is not a mapping"
             if problem:
+                self._damaged = True
                 self.notes.append(
                     f"{display_path(self.manifest_path)} was damaged ({problem}): briefpack cannot tell whether files it "
                     "wrote were edited since, so it treats them as edited; the record is rewritten"
@@ -282,6 +284,8 @@ class OutputFolder:
         again: one edited since (while the build was rendering, say) stops the build, every
         file left as it was — or, with `force`, is copied to a backup first."""
         done = Commit()
+        if not outputs and not self._damaged:
+            return done  # everything up to date: nothing to write, not even the manifest
         temporaries: dict[str, Path] = {}
         current = self.folder
         try:
@@ -349,6 +353,7 @@ class OutputFolder:
         except OSError as exc:
             raise _plain_error("replacing files in", self.folder, exc) from None
         self._manifest = {"files": entries}
+        self._damaged = False
         return done
 
     def _write_temporary(self, name: str, data: bytes) -> Path:

@@ -54,7 +54,7 @@ from ..html.urls import STYLE_BASE, ResourceTable, make_fetcher
 MIN_PAGES = 60
 #: A pack laid out by sections is split into chunks of about this many pages (at least two):
 #: the split depends on the pack alone, and a chunk's boxes are freed once it is written.
-PAGES_PER_CHUNK = 100
+PAGES_PER_CHUNK = 200
 #: Characters of model text (repr) per printed page in the house style, measured on generated packs.
 _CHARS_PER_PAGE = 4200
 
