@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,7 +18,9 @@ from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
 from .markdown import BodyContext, parse_body
 from ..model.naming import AnchorRegistry, is_slug, slugify
-from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .annexes import AnnexCache
+from .files import ResourceProblem, list_sections, read_source_text, source_folder
+from .images import ImageCache
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"
@@ -64,7 +67,8 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
     meta, topics = _read_pack_yaml(root, pack_path, problems, digest)
-    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None)
+    images = ImageCache(root)
+    sections = _read_sections(root, topics, problems, allow_remote, digest, images, topics_known=meta is not None)
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
     pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest())
@@ -81,11 +85,11 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 
 
 def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
-    if not path.is_file():
+    if not os.path.lexists(path):
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, ()
     try:
-        text = read_text(path)
+        text = read_source_text(root, PACK_FILE)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
@@ -116,8 +120,10 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple
     language = v.string(data, "language") or "en"
     topics = _topics(v, data.get("topics"))
     annexes = _annexes(root, v, data.get("annexes"))
+    fed: set[int] = set()
     for annex in annexes:
-        _feed(digest, f"annex {annex.title}", annex.resource.data)
+        _feed(digest, f"annex {annex.title}", b"" if id(annex.resource) in fed else annex.resource.data)
+        fed.add(id(annex.resource))
     fields = dict(
         subtitle=v.string(data, "subtitle"),
         date=v.date(data, "date"),
@@ -185,6 +191,7 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
         v.err(("annexes",), "annexes must be a list of {title: …, file: annexes/x.pdf}")
         return ()
     out = []
+    annexes = AnnexCache(root)
     for i, item in enumerate(raw):
         where = ("annexes", i)
         if isinstance(item, str):
@@ -194,12 +201,12 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
             continue
         v.unknown_keys(item, ("title", "file"), where)
         try:
-            resource = read_annex(resolve_inside(root, item["file"]))
+            resource, sizes = annexes.read(item["file"])
         except ResourceProblem as exc:
             v.err(where + ("file",), f"annex: {exc.message}")
             continue
         title = item.get("title") or Path(item["file"]).stem.replace("-", " ").replace("_", " ").capitalize()
-        out.append(m.Annex(title=str(title), resource=resource))
+        out.append(m.Annex(title=str(title), resource=resource, page_sizes=sizes))
     return tuple(out)
 
 
@@ -217,11 +224,14 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache, *,
+    topics_known: bool,
 ) -> tuple[m.Section, ...]:
-    folder = root / SECTIONS_DIR
-    if not folder.is_dir():
-        problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
+    try:
+        folder = source_folder(root, SECTIONS_DIR)
+    except ResourceProblem as exc:
+        missing = exc.message.startswith("no ")
+        problems.error(root / SECTIONS_DIR, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there" if missing else exc.message)
         return ()
     for other in sorted(folder.iterdir()):
         if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
@@ -230,7 +240,7 @@ def _read_sections(
     headers = []
     sections_ok = True
     for path in list_sections(folder):
-        header = _read_header(path, problems)
+        header = _read_header(root, path, problems)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -268,7 +278,7 @@ def _read_sections(
         section_id = anchors.claim(title, "section")
         ctx = BodyContext(
             path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
-            load_image=_image_loader(root, h.path, allow_remote, digest),
+            load_image=_image_loader(images, h.path, allow_remote, digest),
         )
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
@@ -288,9 +298,9 @@ def _read_sections(
     return tuple(sections)
 
 
-def _read_header(path: Path, problems: Problems) -> _Header | None:
+def _read_header(root: Path, path: Path, problems: Problems) -> _Header | None:
     try:
-        text = read_text(path)
+        text = read_source_text(root, path.relative_to(root))
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None
@@ -338,24 +348,24 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
     return tuple(dict.fromkeys(out))
 
 
-def _image_loader(root: Path, section_path: Path, allow_remote: bool, digest):
+def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool, digest):
     def load(src: str) -> m.Resource:
         resource = _load_image(src)
-        _feed(digest, f"image {src}", resource.data)
+        if id(resource) not in images.digested:  # each image once in the digest, however often it is shown
+            images.digested.add(id(resource))
+            _feed(digest, f"image {src}", resource.data)
         return resource
 
     def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
                 raise ResourceProblem("remote images are not fetched: save the image in the sources folder, or build with --allow-remote")
-            from .remote import fetch_image
-
-            return fetch_image(src)
+            return images.remote(src)
         if ":" in src.split("/")[0]:
             raise ResourceProblem("only image files inside the sources folder can be used")
         from urllib.parse import unquote
 
-        return read_image(resolve_inside(root, unquote(src), base=section_path.parent))
+        return images.local(unquote(src), section_path.parent)
 
     return load
 

@@ -8,7 +8,8 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from ..model import Resource
-from .files import IMAGE_TYPES, MAX_IMAGE_BYTES, ResourceProblem, read_image_bytes
+from .files import MAX_IMAGE_BYTES, ResourceProblem
+from .images import IMAGE_TYPES, check_image_bytes
 
 TIMEOUT_SECONDS = 20
 
@@ -28,4 +29,4 @@ def fetch_image(url: str) -> Resource:
     suffix = Path(parsed.path).suffix.lower()
     if suffix not in IMAGE_TYPES:
         suffix = {v: k for k, v in IMAGE_TYPES.items()}.get(content_type, "")
-    return read_image_bytes(Path(parsed.path or "/image").with_suffix(suffix or ".png"), data)
+    return check_image_bytes(Path(parsed.path or "/image").with_suffix(suffix or ".png"), data)
