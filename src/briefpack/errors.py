@@ -67,16 +67,48 @@ class BuildError(BriefpackError):
 
 
 class Problems:
-    """A collector: `add()` problems while reading, then `raise_if_errors()`."""
+    """A collector: `add()` problems while reading, then `raise_if_errors()`.
+
+    At most `MAX_PER_FILE` problems are kept per file (a generated or damaged file can hold
+    thousands of the same mistake); one more line says how many were left out."""
+
+    MAX_PER_FILE = 100
 
     def __init__(self) -> None:
         self.items: list[Problem] = []
+        self._count: dict[Path | None, int] = {}
+        self._dropped: dict[Path | None, list[int]] = {}  # path → [problems, errors] left out
+        self._summary: dict[Path | None, int] = {}  # path → index of its "left out" line
 
     def error(self, path: Path | None, line: int | None, message: str) -> None:
-        self.items.append(Problem(path, line, message, "error"))
+        self._add(Problem(path, line, message, "error"))
 
     def warning(self, path: Path | None, line: int | None, message: str) -> None:
-        self.items.append(Problem(path, line, message, "warning"))
+        self._add(Problem(path, line, message, "warning"))
+
+    def full(self, path: Path | None) -> bool:
+        """True once `path` has as many problems as are listed."""
+        return self._count.get(path, 0) >= self.MAX_PER_FILE
+
+    def _add(self, problem: Problem) -> None:
+        path = problem.path
+        if not self.full(path):
+            self._count[path] = self._count.get(path, 0) + 1
+            self.items.append(problem)
+            return
+        dropped = self._dropped.setdefault(path, [0, 0])
+        dropped[0] += 1
+        dropped[1] += problem.is_error
+        summary = Problem(
+            path, None,
+            f"{dropped[0]} more problem(s) in this file are not listed (only the first {self.MAX_PER_FILE} are)",
+            "error" if dropped[1] else "warning",
+        )
+        if path in self._summary:
+            self.items[self._summary[path]] = summary
+        else:
+            self._summary[path] = len(self.items)
+            self.items.append(summary)
 
     @property
     def has_errors(self) -> bool:
