@@ -43,7 +43,17 @@ class AnnexPlaceholder:
 
     @property
     def pages(self) -> list[dict]:
-        return [{"page_name": f"annex-{self.number}-{i}", "width": w, "height": h} for i, (w, h) in enumerate(self.page_sizes)]
+        return [annex_page(w, h) for w, h in self.page_sizes]
+
+
+def annex_page(width: float, height: float) -> dict:
+    """An annex page as the templates name it: pages of one size share one page name, so the
+    print document holds one @page rule per size — WeasyPrint matches every page against every
+    rule, and a rule per page made a 1,000-page annex take a minute to lay out."""
+    def ident(value: float) -> str:
+        return f"{value:g}".replace(".", "_").replace("-", "m")
+
+    return {"page_name": f"annex-{ident(width)}x{ident(height)}", "width": width, "height": height}
 
 
 def long_date(value: _dt.date | None) -> str:
@@ -148,6 +158,8 @@ def render_html(
         "annexes": [
             {"title": a.title, "anchor": a.anchor, "pages": a.pages, "number": a.number} for a in annexes
         ],
+        # each annex page size once, for the @page rules
+        "annex_page_sizes": [annex_page(w, h) for w, h in dict.fromkeys(size for a in annexes for size in a.page_sizes)],
         # The PDF's creation date: options.timestamp, so SOURCE_DATE_EPOCH makes builds reproducible.
         "created": options.timestamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "css": Markup(css),
