@@ -7,19 +7,34 @@ raises them together, so `briefpack check` can report all of them at once.
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
+# What must never reach a terminal raw from a user's file: control characters (C0, DEL, C1:
+# ESC sequences recolour or rewrite the screen, a newline fakes a line of output), line and
+# paragraph separators, and the bidirectional controls that reorder what is shown.
+_UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
+
+
+def shown(text: object) -> str:
+    """`text` safe to print on a terminal: every control, separator or bidi character written as
+    an escape (\\n, \\x1b, \\u202e), so a file name or key holding one can neither colour the
+    screen nor print a fake line. Used for every user-supplied string the CLI prints."""
+    return _UNSHOWABLE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"), str(text))
+
 
 def display_path(path: Path | None) -> str:
-    """A path as a user wants to read it: relative to the working folder when it is inside it."""
+    """A path as a user wants to read it: relative to the working folder when it is inside it
+    (and `shown`, so that a name holding a newline or an escape prints harmlessly)."""
     if path is None:
         return "<pack>"
     try:
         relative = os.path.relpath(path)
     except ValueError:  # another drive (Windows)
-        return str(path)
-    return str(path) if relative.startswith("..") else relative
+        return shown(path)
+    return shown(path if relative.startswith("..") else relative)
 
 
 @dataclass(frozen=True)
@@ -38,7 +53,8 @@ class Problem:
         if self.line:
             where += f":{self.line}"
         label = "" if self.is_error else "warning: "
-        return f"{where}: {label}{self.message}"
+        # a message quotes keys, titles and file names from the sources: never raw
+        return f"{where}: {label}{shown(self.message)}"
 
 
 class BriefpackError(Exception):
@@ -54,6 +70,9 @@ class SourceError(BriefpackError):
         self.problems = problems
         errors = [p for p in problems if p.is_error]
         super().__init__(f"{len(errors)} problem(s) in the sources")
+
+    def __reduce__(self):  # travels back from a forked render worker with its problems
+        return (type(self), (self.problems,))
 
 
 class UsageError(BriefpackError):

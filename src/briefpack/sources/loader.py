@@ -31,6 +31,12 @@ PACK_KEYS = (
     "keywords", "topics", "page_size", "section_break", "annexes",
 )
 TOPIC_KEYS = ("title", "aliases")
+#: words a topic may not be called: 'all' marks sections in every pack, 'full' names the full
+#: pack's files (…-full.pdf), which a topic of that name would overwrite
+RESERVED_TOPICS = {
+    "all": "'all' is reserved (it marks sections that go into every pack)",
+    "full": "'full' is reserved (the full pack's files are named …-full.pdf): name the topic otherwise",
+}
 SECTION_KEYS = ("title", "topics", "order", "contributors")
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 SECTION_BREAKS = ("page", "none")
@@ -160,8 +166,8 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         if not is_slug(tid):
             v.err(where, f"topic id '{tid}' must be a lower-case slug (letters, digits, hyphens)")
             continue
-        if tid == "all":
-            v.err(where, "'all' is reserved (it marks sections that go into every pack)")
+        if tid in RESERVED_TOPICS:
+            v.err(where, RESERVED_TOPICS[tid])
             continue
         if spec is None:
             spec = {}
@@ -174,7 +180,9 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         for i, alias in enumerate(v.string_list(spec, "aliases", path=where)):
             if not is_slug(alias):
                 v.err(where + ("aliases", i), f"alias '{alias}' must be a lower-case slug")
-            elif alias in names or alias in raw or alias == "all":
+            elif alias in RESERVED_TOPICS:
+                v.err(where + ("aliases", i), f"alias {RESERVED_TOPICS[alias]}")
+            elif alias in names or alias in raw:
                 v.err(where + ("aliases", i), f"alias '{alias}' is already used by topic '{names.get(alias, alias)}'")
             else:
                 names[alias] = tid
