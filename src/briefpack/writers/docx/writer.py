@@ -27,10 +27,23 @@ CREDITS_ANCHOR = "credits "  # the space keeps it apart from any section id
 
 
 def render_docx(edition: m.Edition, style, options) -> bytes:
-    """The pack as .docx bytes; the same edition, style and timestamp give the same bytes."""
+    """The pack as .docx bytes; the same edition, style and timestamp give the same bytes.
+    A style the reference document lacks is a problem at reference.docx, not a traceback."""
+    from ...errors import Problem, SourceError
+
     options.progress("docx", "writing Word document")
-    writer = DocxWriter(edition, style.data("reference.docx"), options)
-    return writer.render()
+    try:
+        writer = DocxWriter(edition, style.data("reference.docx"), options)
+        return writer.render()
+    except KeyError as exc:
+        message = str(exc.args[0]) if exc.args else ""
+        if "no style" not in message:
+            raise
+        raise SourceError([Problem(
+            style.root / "reference.docx", None,
+            f"{message.removeprefix('the reference document ')}: the DOCX writer needs it — add it in Word, "
+            "or start from briefpack's styles/reference.docx",
+        )]) from None
 
 
 class DocxWriter(m.Visitor):

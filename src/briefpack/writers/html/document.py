@@ -15,13 +15,13 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-import jinja2
 from markupsafe import Markup
 
 from ... import model as m
 from .body import HtmlBody
 from ...options import RenderOptions
 from ...style import Style
+from .templates import render_template
 from .urls import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
 
 TEMPLATE = "pack.html.j2"
@@ -58,24 +58,6 @@ def annex_page(width: float, height: float) -> dict:
 
 def long_date(value: _dt.date | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
-
-
-def _environment(style: Style) -> jinja2.Environment:
-    def load(name: str):
-        path = "templates/" + name
-        if not style.has(path):
-            return None
-        return style.text(path), f"{style.root}/{path}", lambda: True
-
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(load),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["long_date"] = long_date
-    return env
 
 
 def render_html(
@@ -166,4 +148,4 @@ def render_html(
         "asset": asset,
         "base_url": STYLE_BASE if for_print else "",
     }
-    return _environment(style).get_template(TEMPLATE).render(context)
+    return render_template(style, TEMPLATE, context)  # sandboxed (see templates)
