@@ -14,7 +14,7 @@ import warnings
 from pathlib import Path
 
 from ..model import Resource
-from .files import MAX_IMAGE_BYTES, ResourceProblem, read_source_bytes
+from .files import MAX_IMAGE_BYTES, ResourceProblem, read_source_bytes, resolve_inside
 from .svg import MAX_PACK_COST, check_svg
 
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
@@ -29,8 +29,6 @@ def read_image(root: Path, relative: str, base: Path) -> Resource:
     if Path(relative).suffix.lower() not in IMAGE_TYPES:
         raise ResourceProblem(f"'{Path(relative).name}': images must be PNG, JPEG or SVG")
     data = read_source_bytes(root, relative, limit=MAX_IMAGE_BYTES, what="image", base=base)
-    from .files import resolve_inside
-
     return check_image_bytes(resolve_inside(root, relative, base), data)
 
 
@@ -108,8 +106,6 @@ class ImageCache:
         self.digested: set[int] = set()  # ids of the resources the pack's digest holds
 
     def local(self, relative: str, base: Path) -> Resource:
-        from .files import resolve_inside
-
         path = resolve_inside(self.root, relative, base)
         if path not in self.by_path:
             try:

@@ -13,12 +13,23 @@ class RasterError(Exception):
     pass
 
 
-def svg_to_png(data: bytes, width_px: int) -> bytes:
+#: The longest side of the fallback picture, in pixels: a 1 × 1,000 SVG must not become a
+#: 1,600 × 1,600,000 bitmap.
+MAX_SIDE = 4000
+
+
+def svg_to_png(data: bytes, width_px: int, aspect: float) -> bytes:
+    """`data` (an SVG the loader checked, see sources.svg) as a PNG `width_px` wide with
+    height/width `aspect`, both sides at most `MAX_SIDE`. The size is always given whole, so
+    cairosvg never derives it from the SVG alone."""
     try:
         import cairosvg
     except (ImportError, OSError) as exc:  # OSError: libcairo missing from the system
         raise RasterError(f"cannot convert SVG to PNG: {exc}") from None
+    width, height = float(max(1, width_px)), max(1.0, width_px * aspect)
+    scale = min(1.0, MAX_SIDE / max(width, height))
+    width, height = max(1, round(width * scale)), max(1, round(height * scale))
     try:
-        return cairosvg.svg2png(bytestring=data, output_width=max(1, width_px), unsafe=False)
+        return cairosvg.svg2png(bytestring=data, output_width=width, output_height=height, unsafe=False)
     except Exception as exc:  # cairosvg raises many types for broken SVG
         raise RasterError(f"cannot convert SVG to PNG: {exc}") from None

@@ -91,6 +91,7 @@ class DocxWriter(m.Visitor):
         self.sink = None  # the element runs go into: a w:p or a w:hyperlink
         self.marks: frozenset[str] = frozenset()
         self.in_link = False
+        self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
 
     # ------------------------------------------------------------------ document
 
@@ -536,11 +537,14 @@ class DocxWriter(m.Visitor):
             # The picture carries the SVG (Word 2016+ draws it) and a PNG of it for every other
             # client; a plain placeholder only if the SVG cannot be rasterised.
             w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
-            try:
-                data = svg_to_png(resource.data, 1600)  # sharp in print at text width
-            except RasterError as exc:
-                LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
-                data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
+            data = self._fallback_png.get(id(resource))
+            if data is None:  # once per SVG, however often it is shown
+                try:
+                    data = svg_to_png(resource.data, 1600, h / w)  # sharp in print at text width
+                except RasterError as exc:
+                    LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
+                    data = wx.placeholder_png(max(1, min(w, 4000) // 8), max(1, min(h, 4000) // 8))
+                self._fallback_png[id(resource)] = data
         else:
             data = resource.data
         if svg:
