@@ -103,7 +103,7 @@ class ImageCache:
         self.by_path: dict[Path, Resource | ResourceProblem] = {}
         self.by_url: dict[str, Resource | ResourceProblem] = {}
         self.svg_cost = 0
-        self.digested: set[int] = set()  # ids of the resources the pack's digest holds
+        self.digested: set[tuple[int, int]] = set()  # (id of a digest, id of a resource) fed into it
 
     def local(self, relative: str, base: Path) -> Resource:
         path = resolve_inside(self.root, relative, base)
