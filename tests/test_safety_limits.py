@@ -263,3 +263,22 @@ def test_a_remote_image_has_one_deadline_and_only_http_redirects(tmp_path, monke
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(pytest.main([__file__, "-q"]))
+
+
+@pytest.mark.parametrize("kind, allowed", [("lists", 18), ("quotes", 37), ("emphasis", 20)])
+def test_the_nesting_limits_are_the_ones_the_messages_and_readme_state(tmp_path, kind, allowed):
+    def body(depth: int) -> str:
+        if kind == "lists":
+            return "".join("   " * i + "- item\n" for i in range(depth))
+        if kind == "quotes":
+            return "> " * depth + "deep\n"
+        return "*" * (2 * depth) + "a" + "*" * (2 * depth) + "\n"  # depth nested strong emphases
+
+    for depth, refused in ((allowed, False), (allowed + 1, True)):
+        root = write_pack(tmp_path / f"{kind}{depth}", "title: T\n", {"s.md": FRONT + body(depth)})
+        errors = _errors(root)
+        assert bool(errors) == refused, (depth, errors)
+        if refused and kind != "emphasis":
+            assert f"the limit is {allowed} levels of {kind}" in errors[0] or f"{allowed} of {kind}" in errors[0]
+        if refused and kind == "emphasis":
+            assert f"more than {allowed} deep" in errors[0]

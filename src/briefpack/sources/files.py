@@ -128,7 +128,7 @@ def read_source_bytes(
     finally:
         os.close(fd)
     if size > limit:
-        raise ResourceProblem(f"{what} '{path.name}' is larger than {_megabytes(limit)}; the limit is {_megabytes(limit)}")
+        raise ResourceProblem(f"'{path.name}' is larger than {_megabytes(limit)}, the limit for one {what} file")
     return b"".join(chunks)
 
 
@@ -137,7 +137,7 @@ def read_source_text(root: Path, relative: str | Path, *, base: Path | None = No
     try:
         data = read_source_bytes(root, relative, limit=MAX_TEXT_BYTES, what="source", base=base)
     except ResourceProblem as exc:
-        if "is larger than" in exc.message:
+        if "is larger than" in exc.message:  # a section: say what to do about it
             raise ResourceProblem(
                 f"the file is larger than {_megabytes(MAX_TEXT_BYTES)}, the limit for one source file: split it into several sections"
             ) from None

@@ -89,8 +89,8 @@ def _check_nesting(tokens, ctx: BodyContext) -> None:
     line = next((t.map[0] for t in reversed(tokens[: tokens.index(too_deep) + 1]) if t.map), 0)
     ctx.problems.error(
         ctx.path, ctx.first_line + line,
-        f"lists or block quotes are nested too deep here (the limit is {MAX_NESTING // 2 - 1} levels of lists, "
-        f"{MAX_NESTING - 2} of quotes); text below that depth would be lost: flatten them",
+        f"lists or block quotes are nested too deep here (the limit is {MAX_NESTING // 2 - 2} levels of lists, "
+        f"{MAX_NESTING - 3} of quotes); text below that depth would be lost: flatten them",
     )
 
 

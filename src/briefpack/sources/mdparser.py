@@ -25,7 +25,7 @@ from mdit_py_plugins.footnote import footnote_plugin
 
 from .files import CONTROL_CHARS, SEPARATORS
 
-#: markdown-it's nesting limit (block level): 19 levels of lists, 38 of quotes.
+#: markdown-it's nesting limit (block level): 18 levels of lists, 37 of quotes.
 MAX_NESTING = 40
 #: Emphasis, links and strikethrough inside each other.
 MAX_INLINE_NESTING = 20

@@ -25,11 +25,12 @@ from urllib.parse import unquote_to_bytes
 
 from .files import ResourceProblem
 
-#: Drawing cost of one SVG (≈ elements + path points / 2 once expanded). 50,000 draws in about
-#: 6 s with cairosvg and 7 s with WeasyPrint on a 2-core machine.
-MAX_COST = 50_000
-#: ... and of all the SVGs of a pack, counted each time one is shown.
-MAX_PACK_COST = 200_000
+#: Drawing cost of one SVG (≈ elements + path points / 2 once expanded). 20,000 draws in about
+#: 3 s with WeasyPrint and 2.5 s with cairosvg on an idle 2-core machine.
+MAX_COST = 20_000
+#: ... and of all the SVGs of a pack, counted each time one is shown: a pack's SVGs cost at
+#: most ~10 s in each renderer.
+MAX_PACK_COST = 60_000
 #: Nesting depth once `<use>` and other references are expanded (cairosvg recurses per level).
 MAX_DEPTH = 100
 #: `data:` SVGs inside SVGs, levels.
