@@ -22,6 +22,7 @@ from briefpack.style import DEFAULT_STYLE_DIR
 from conftest import PNG_BYTES, write_pack
 from hostile import encrypted_pdf, flate_bomb_pdf, hostile_annex, plain_pdf, png, unknown_filter_pdf
 from test_safety_files import CLI, _guarded
+from test_safety_limits import word_tops
 
 FRONT = "---\ntitle: S\ntopics: all\n---\n"
 
@@ -166,6 +167,10 @@ def test_annex_links_that_act_are_stripped_and_safe_ones_kept(tmp_path):
         assert {str(a["/Subtype"]) for a in links} == {"/Link"}
     text = subprocess.run(["pdftotext", str(pdf), "-"], capture_output=True, text=True, check=True).stdout
     assert text.count("FIELD VALUE SHOWN") == 2 and text.count("Hostile annex page two") == 2
+    # the form field's appearance where the field was (its box: 572–592 pt from the top), the
+    # page's own text where it was (92 pt), both the right way up
+    words = dict(word_tops(pdf, count - 3))
+    assert 570 < words["FIELD"] < 592 and 60 < words["Hostile"] < 100, words
 
 
 def _reachable(reader) -> tuple[set[str], list[str]]:

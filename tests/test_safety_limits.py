@@ -167,6 +167,19 @@ def test_an_annex_listed_many_times_is_read_once_and_stored_once(tmp_path):
     texts = [page.extract_text() for page in reader.pages]
     assert sum("Listed annex" in t for t in texts) == 8
     assert pdf.stat().st_size < 200_000  # the annex's content once, drawn on eight pages
+    # drawn the right way up, where the annex has it: 92 pt from the top of its page
+    tops = [y for word, y in word_tops(pdf, len(reader.pages)) if word == "Listed"]
+    assert tops and all(60 < y < 100 for y in tops), tops
+
+
+def word_tops(pdf: Path, page: int) -> list[tuple[str, float]]:
+    """(word, distance of its top from the top of the page, in points) on one page, as poppler reads it."""
+    import re
+    import subprocess
+
+    html = subprocess.run(["pdftotext", "-bbox", "-f", str(page), "-l", str(page), str(pdf), "-"],
+                          capture_output=True, text=True, check=True).stdout
+    return [(w, float(y)) for y, w in re.findall(r'<word xMin="[\d.]+" yMin="([\d.]+)"[^>]*>([^<]*)</word>', html)]
 
 
 # ------------------------------------------------------------------------------ Markdown

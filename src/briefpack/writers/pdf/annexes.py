@@ -85,6 +85,9 @@ def _lay_annexes(pdf: bytes, annexes, placeholders, first_page: int) -> bytes:
         # links and appearances once every target page of this listing exists
         for number, page in enumerate(source.reader.pages):
             _copy_annotations(writer, source, number, writer.pages[first_target + number], first_target)
+    for page in writer.pages[first_page:page_index]:
+        if _WRAPPED in page:
+            del page[_WRAPPED]
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -131,19 +134,34 @@ class _Source:
 
 
 def _draw(writer, target, form_ref, name: str, operators: str) -> None:
-    """Paint form XObject `form_ref` on `target` (after what it holds), named `name`."""
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+    """Paint form XObject `form_ref` on `target` (after what it holds), named `name`. The
+    page's own content is first wrapped in q … Q: WeasyPrint's pages start with a y-flip
+    outside any q, which would turn what we draw upside down."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject
 
     resources = DictionaryObject(target["/Resources"].get_object()) if "/Resources" in target else DictionaryObject()
     xobjects = DictionaryObject(resources["/XObject"].get_object()) if "/XObject" in resources else DictionaryObject()
     xobjects[NameObject(name)] = form_ref
     resources[NameObject("/XObject")] = xobjects
     target[NameObject("/Resources")] = resources
-    draw = DecodedStreamObject()
-    draw.set_data(operators.format(name).encode("ascii"))
     contents = target.raw_get("/Contents") if "/Contents" in target else None
     existing = [] if contents is None else (list(contents) if isinstance(contents, ArrayObject) else [contents])
-    target[NameObject("/Contents")] = ArrayObject([*existing, writer._add_object(draw)])
+    if not target.get(_WRAPPED):
+        existing = [_stream(writer, b"q\n"), *existing, _stream(writer, b"\nQ\n")]
+        target[NameObject(_WRAPPED)] = NameObject("/true")
+    target[NameObject("/Contents")] = ArrayObject([*existing, _stream(writer, operators.format(name).encode("ascii"))])
+
+
+#: marks a page whose own content `_draw` has wrapped (removed before writing)
+_WRAPPED = "/BPWrapped"
+
+
+def _stream(writer, data: bytes):
+    from pypdf.generic import DecodedStreamObject
+
+    stream = DecodedStreamObject()
+    stream.set_data(data)
+    return writer._add_object(stream)
 
 
 def _copy_annotations(writer, source: _Source, number: int, target, first_target: int) -> None:
