@@ -19,6 +19,7 @@ network. Then the tree is walked (no recursion, so no depth can crash the check)
 from __future__ import annotations
 
 import base64
+import io
 import re
 from dataclasses import dataclass
 from urllib.parse import unquote_to_bytes
@@ -324,6 +325,29 @@ def _size(root) -> tuple[int | None, int | None]:
 
 
 _UNITS = {"": 1.0, "px": 1.0, "pt": 4 / 3, "pc": 16.0, "in": 96.0, "cm": 96 / 2.54, "mm": 96 / 25.4}
+
+
+def natural_aspect(data: bytes) -> float | None:
+    """height / width as an SVG renderer derives it from the root element alone (width and
+    height, else the viewBox), or None when that is ambiguous (one of them missing, relative
+    units, or width/height at odds with the viewBox)."""
+    from defusedxml.ElementTree import iterparse
+
+    try:
+        _, root = next(iterparse(io.BytesIO(data), events=("start",), forbid_entities=True, forbid_external=True))
+    except Exception:
+        return None
+    w, h = _length(root.get("width")), _length(root.get("height"))
+    box = re.split(r"[\s,]+", (root.get("viewBox") or "").strip())
+    try:
+        box_aspect = float(box[3]) / float(box[2]) if len(box) == 4 and float(box[2]) > 0 and float(box[3]) > 0 else None
+    except ValueError:
+        box_aspect = None
+    if root.get("width") is None and root.get("height") is None:
+        return box_aspect
+    if w and h and (box_aspect is None or abs(box_aspect - h / w) <= 1e-9 * max(1.0, box_aspect)):
+        return h / w
+    return None
 
 
 def _length(value: str | None) -> float | None:
