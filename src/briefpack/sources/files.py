@@ -58,6 +58,10 @@ class ResourceProblem(Exception):
         self.line = line
 
 
+class TooLarge(ResourceProblem):
+    """A file holds more bytes than its cap (counted as read)."""
+
+
 def resolve_inside(root: Path, relative: str | Path, base: Path | None = None) -> Path:
     """`relative` (to `base`, default `root`) resolved with symlinks; refused if outside `root`."""
     root_resolved = Path(root).resolve()
@@ -128,7 +132,7 @@ def read_source_bytes(
     finally:
         os.close(fd)
     if size > limit:
-        raise ResourceProblem(f"'{path.name}' is larger than {_megabytes(limit)}, the limit for one {what} file")
+        raise TooLarge(f"'{path.name}' is larger than {_megabytes(limit)}, the limit for one {what} file")
     return b"".join(chunks)
 
 
@@ -136,12 +140,10 @@ def read_source_text(root: Path, relative: str | Path, *, base: Path | None = No
     """A UTF-8 source file (pack.yaml, a section) under `check_text`'s rules."""
     try:
         data = read_source_bytes(root, relative, limit=MAX_TEXT_BYTES, what="source", base=base)
-    except ResourceProblem as exc:
-        if "is larger than" in exc.message:  # a section: say what to do about it
-            raise ResourceProblem(
-                f"the file is larger than {_megabytes(MAX_TEXT_BYTES)}, the limit for one source file: split it into several sections"
-            ) from None
-        raise
+    except TooLarge:  # a section: say what to do about it
+        raise TooLarge(
+            f"the file is larger than {_megabytes(MAX_TEXT_BYTES)}, the limit for one source file: split it into several sections"
+        ) from None
     return check_text(data)
 
 
