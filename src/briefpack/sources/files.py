@@ -57,6 +57,16 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ResourceProblem(f"cannot read the file: {exc.strerror or exc}") from None
+    return check_text(data)
+
+
+def check_text(data: bytes) -> str:
+    """The rules of `read_text` for text that arrives in memory (the sources a DOCX carries):
+    size, no binary, UTF-8, no control characters; line ends made `\\n`."""
+    if len(data) > MAX_TEXT_BYTES:
+        raise ResourceProblem(
+            f"text is {len(data) / 1048576:.1f} MB; the limit for one source file is {MAX_TEXT_BYTES // 1048576} MB"
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ResourceProblem("this is a binary file, not Markdown text: remove it from the folder", line)

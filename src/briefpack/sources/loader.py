@@ -11,13 +11,13 @@ import difflib
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
 from .markdown import BodyContext, parse_body
 from ..model.naming import AnchorRegistry, is_slug, slugify
-from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .files import ResourceProblem, check_text, list_sections, read_annex, read_image, read_text, resolve_inside
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"
@@ -47,15 +47,22 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False) -> m.Pack:
+def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote)
+    result = read_pack(folder, allow_remote=allow_remote, texts=texts)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
+def read_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> LoadResult:
+    """The pack and every problem found.
+
+    `texts` reads pack.yaml and the sections from memory instead of the folder: paths relative
+    to the folder ("pack.yaml", "sections/08-x.md") → bytes, as a DOCX carries the sources it was
+    built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
+    link into a section they leave out is not an error; images and annexes still come from the
+    folder, through `files.py`."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -63,12 +70,39 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    meta, topics = _read_pack_yaml(root, pack_path, problems, digest)
-    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None)
+    reader = _Texts(root, texts)
+    meta, topics = _read_pack_yaml(root, pack_path, problems, digest, reader)
+    sections = _read_sections(root, topics, problems, allow_remote, digest, reader, topics_known=meta is not None)
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
-    pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest())
+    pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest(), texts=reader.read_texts)
     return LoadResult(pack, sorted_problems(problems.items))
+
+
+class _Texts:
+    """Where pack.yaml and the section files come from: the folder, or texts in memory."""
+
+    def __init__(self, root: Path, texts: Mapping[str, bytes] | None):
+        self.root = root
+        self.texts = None if texts is None else {root / name: data for name, data in texts.items()}
+        self.read_texts: dict[str, str] = {}  # what was read, by path relative to the root
+
+    @property
+    def partial(self) -> bool:
+        return self.texts is not None
+
+    def is_file(self, path: Path) -> bool:
+        return path.is_file() if self.texts is None else path in self.texts
+
+    def read(self, path: Path) -> str:
+        text = read_text(path) if self.texts is None else check_text(self.texts[path])
+        self.read_texts[path.relative_to(self.root).as_posix()] = text
+        return text
+
+    def sections(self, folder: Path) -> list[Path]:
+        if self.texts is None:
+            return list_sections(folder)
+        return sorted(p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith("."))
 
 
 def _feed(digest, name: str, data: bytes | str) -> None:
@@ -80,12 +114,12 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 # ------------------------------------------------------------------------------ pack.yaml
 
 
-def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
-    if not path.is_file():
+def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest, reader: _Texts) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
+    if not reader.is_file(path):
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, ()
     try:
-        text = read_text(path)
+        text = reader.read(path)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
@@ -217,20 +251,22 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, reader: _Texts, *,
+    topics_known: bool,
 ) -> tuple[m.Section, ...]:
     folder = root / SECTIONS_DIR
-    if not folder.is_dir():
-        problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
-        return ()
-    for other in sorted(folder.iterdir()):
-        if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
-            if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-                problems.warning(other, None, "not a section (only *.md files are read)")
+    if not reader.partial:  # (texts from memory are the sections: the folder need not hold them)
+        if not folder.is_dir():
+            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
+            return ()
+        for other in sorted(folder.iterdir()):
+            if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
+                if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                    problems.warning(other, None, "not a section (only *.md files are read)")
     headers = []
     sections_ok = True
-    for path in list_sections(folder):
-        header = _read_header(path, problems)
+    for path in reader.sections(folder):
+        header = _read_header(path, problems, reader)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -280,7 +316,7 @@ def _read_sections(
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
-    if sections_ok:
+    if sections_ok and not reader.partial:
         for path, anchor, line in internal_links:
             if anchor not in anchors.taken:
                 hint = _did_you_mean(anchor, anchors.taken)
@@ -288,9 +324,9 @@ def _read_sections(
     return tuple(sections)
 
 
-def _read_header(path: Path, problems: Problems) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
     try:
-        text = read_text(path)
+        text = reader.read(path)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None
