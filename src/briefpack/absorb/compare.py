@@ -1,0 +1,174 @@
+"""The comparison: which units of the reviewed DOCX are the built ones unchanged, which changed,
+which are gone and which are new — per section, and for the footnotes, which note of the review
+is which note of the build.
+
+Units are aligned on their signatures (difflib); where a stretch differs, units of the same role
+are paired by how alike their words are, so a retyped paragraph is a change, not a deletion and
+an insertion. Notes are paired through their calls: the calls of paired units, in order; a note
+whose call moved with its paragraph is recognised by its text.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+
+from ..wordml import picture as pic
+from .units import NoteUnits, Unit
+
+MIN_LIKENESS = 0.45  # below this, a changed stretch is deletions and insertions
+MAX_PAIRING = 250 * 250  # beyond this many comparisons a stretch is paired in order
+
+
+@dataclass
+class Op:
+    kind: str  # "keep", "change", "delete", "insert"
+    base: Unit | None = None
+    user: Unit | None = None
+    after: Unit | None = None  # insert: the base unit it follows (None: the region's start)
+
+
+def align(base: list[Unit], user: list[Unit]) -> list[Op]:
+    """Ops in reading order: base units kept, changed or deleted, user units inserted after the
+    last base unit before them."""
+    ops: list[Op] = []
+    matcher = difflib.SequenceMatcher(None, [u.signature for u in base], [u.signature for u in user], autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if tag == "equal":
+            ops += [Op("keep", b, u) for b, u in zip(base[i1:i2], user[j1:j2])]
+            continue
+        pairs = _pair(base[i1:i2], user[j1:j2])
+        bi = uj = 0
+        for pb, pu in pairs + [(i2 - i1, j2 - j1)]:
+            while bi < pb:
+                ops.append(Op("delete", base[i1 + bi]))
+                bi += 1
+            while uj < pu:
+                ops.append(Op("insert", user=user[j1 + uj]))
+                uj += 1
+            if pb < i2 - i1:
+                ops.append(Op("change", base[i1 + pb], user[j1 + pu]))
+                bi, uj = pb + 1, pu + 1
+    last = None
+    for op in ops:
+        if op.kind == "insert":
+            op.after = last
+        else:
+            last = op.base
+    return ops
+
+
+def compatible(b: Unit, u: Unit) -> bool:
+    if b.role != u.role:
+        return False
+    if b.role in ("heading", "item", "continue"):
+        return b.level == u.level and b.kind == u.kind
+    if b.role == "row":
+        return b.kind == u.kind
+    return True
+
+
+def likeness(b: Unit, u: Unit) -> float:
+    a, c = b.text.split(), u.text.split()
+    if not a and not c:
+        return 1.0
+    return difflib.SequenceMatcher(None, a, c, autojunk=False).ratio()
+
+
+def _pair(base: list[Unit], user: list[Unit]) -> list[tuple[int, int]]:
+    """Order-keeping pairs (i, j) of compatible units, most alike first (a small LCS)."""
+    n, k = len(base), len(user)
+    if not n or not k:
+        return []
+    if n * k > MAX_PAIRING:
+        return [(i, i) for i in range(min(n, k)) if compatible(base[i], user[i])]
+    score = [[0.0] * (k + 1) for _ in range(n + 1)]
+    for i in range(n - 1, -1, -1):
+        for j in range(k - 1, -1, -1):
+            best = max(score[i + 1][j], score[i][j + 1])
+            if compatible(base[i], user[j]):
+                like = likeness(base[i], user[j])
+                if like >= MIN_LIKENESS:
+                    best = max(best, like + score[i + 1][j + 1])
+            score[i][j] = best
+    pairs = []
+    i = j = 0
+    while i < n and j < k:
+        if compatible(base[i], user[j]):
+            like = likeness(base[i], user[j])
+            if like >= MIN_LIKENESS and abs(score[i][j] - (like + score[i + 1][j + 1])) < 1e-9:
+                pairs.append((i, j))
+                i, j = i + 1, j + 1
+                continue
+        if score[i + 1][j] >= score[i][j + 1]:
+            i += 1
+        else:
+            j += 1
+    return pairs
+
+
+# --------------------------------------------------------------------------- notes
+
+
+def calls(unit: Unit) -> list[pic.NoteCall]:
+    inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
+    return [i for i in inlines if isinstance(i, pic.NoteCall)]
+
+
+def _call_context(unit: Unit) -> list[str]:
+    """For each call of a unit: the words just before it (what pairs calls inside a changed unit)."""
+    out, before = [], ""
+    inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
+    for node in inlines:
+        if isinstance(node, pic.NoteCall):
+            out.append(("r" if node.repeat else "") + " ".join(before.split()[-3:]))
+        elif isinstance(node, pic.Text):
+            before += node.text
+    return out
+
+
+@dataclass
+class NotePairs:
+    base_to_user: dict[str, str] = field(default_factory=dict)
+    user_to_base: dict[str, str] = field(default_factory=dict)
+
+    def add(self, base_id: str, user_id: str) -> None:
+        if base_id in self.base_to_user or user_id in self.user_to_base or not base_id or not user_id:
+            return
+        self.base_to_user[base_id] = user_id
+        self.user_to_base[user_id] = base_id
+
+
+def pair_notes(ops: list[Op], base_notes: dict[str, NoteUnits], user_notes: dict[str, NoteUnits], pairs: NotePairs) -> None:
+    """Pair the notes called from these ops: calls of kept units in order; calls of changed
+    units by the words before them; then unpaired notes by their text."""
+    for op in ops:
+        if op.kind not in ("keep", "change"):
+            continue
+        b_calls, u_calls = calls(op.base), calls(op.user)
+        same_count = [c.repeat for c in b_calls] == [c.repeat for c in u_calls]
+        if op.kind == "keep" or same_count:
+            for b, u in zip(b_calls, u_calls):
+                if not b.repeat and not u.repeat:
+                    pairs.add(b.note, u.note)
+            continue
+        matcher = difflib.SequenceMatcher(None, _call_context(op.base), _call_context(op.user), autojunk=False)
+        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
+                for b, u in zip(b_calls[i1:i2], u_calls[j1:j2]):
+                    if not b.repeat and not u.repeat:
+                        pairs.add(b.note, u.note)
+
+
+def pair_notes_by_text(base_ids: list[str], user_ids: list[str], base_notes, user_notes, pairs: NotePairs) -> None:
+    """A note whose call moved (its paragraph cut and pasted elsewhere) keeps its text."""
+    def text(units: NoteUnits) -> str:
+        return "\n".join(u.signature for u in units.units)
+
+    free_base = {text(base_notes[b]): b for b in base_ids if b not in pairs.base_to_user and b in base_notes}
+    for u in user_ids:
+        if u in pairs.user_to_base or u not in user_notes:
+            continue
+        b = free_base.pop(text(user_notes[u]), None)
+        if b is not None:
+            pairs.add(b, u)

@@ -1,0 +1,222 @@
+"""The reviewed document against the base, as a whole: sections matched by the bookmark on
+their Heading 1, notes paired across the document, each section file rewritten, the cover's
+title and subtitle put into pack.yaml, and everything that is not absorbed — edits to generated
+parts, direct formatting, comments, tracked changes — turned into findings at a line of a
+source file.
+"""
+
+from __future__ import annotations
+
+import re
+
+from .. import model as m
+from ..wordml import picture as pic
+from .base import Rendered
+from .compare import NotePairs, Op, align, calls, pair_notes, pair_notes_by_text
+from .markdown_edit import Unplaceable
+from .rewrite import Finding, Labels, SectionRewrite
+from .source import SourceFile
+from .units import NoteUnits, Region, Unit, inline_signature, note_units, regions
+from .yaml_edit import YamlEditProblem, replace_scalar
+
+PACK_FILE = "pack.yaml"
+
+
+class Comparison:
+    def __init__(self, base: Rendered, user: pic.Picture, files: dict[str, str], docx_name: str):
+        self.base, self.user = base, user
+        self.files = files  # the texts the DOCX was built from
+        self.docx_name = docx_name
+        self.findings: list[Finding] = []
+        self.errors: list[Finding] = []
+        self.base_regions = regions(base.picture, base.body_trace)
+        self.user_regions = regions(user)
+        self.base_notes = {nid: note_units(note, base.note_trace) for nid, note in base.picture.notes.items()}
+        self.user_notes = {nid: note_units(note) for nid, note in user.notes.items()}
+        self.sections: list[tuple[m.Section, Region, Region]] = []
+        self.ops: dict[int, list[Op]] = {}  # id(section) → body ops
+        self.pairs = NotePairs()
+        self.rewrites: dict[str, SectionRewrite] = {}
+        self._match_sections()
+        self._pair_notes()
+
+    # ------------------------------------------------------------------ structure
+
+    def path_of(self, section: m.Section) -> str:
+        return section.path.relative_to(self.base.pack.root).as_posix()
+
+    def _match_sections(self) -> None:
+        base_sections = [r for r in self.base_regions if r.name == "section"]
+        by_bookmark = {r.bookmark: r for r in base_sections}
+        seen = set()
+        order = []
+        for region in self.user_regions:
+            if region.name != "section":
+                continue
+            base = by_bookmark.get(region.bookmark)
+            if base is None:
+                title = region.units[0].text if region.units else ""
+                self.errors.append(Finding(self.docx_name, None, f"a new Heading 1 '{title}' was added: a new section "
+                                           "cannot be absorbed; write it as a new file in sections/ (or make it a Heading 2)",
+                                           "error"))
+                continue
+            if region.bookmark in seen:
+                self.errors.append(Finding(self.docx_name, None, f"the heading '{base.units[0].text}' appears twice", "error"))
+                continue
+            seen.add(region.bookmark)
+            section = base.units[0].origin[0]
+            self.sections.append((section, base, region))
+            order.append(base_sections.index(base))
+        for region in base_sections:
+            if region.bookmark not in seen:
+                section = region.units[0].origin[0]
+                self.errors.append(Finding(self.path_of(section), 2, f"the section '{section.title}' was deleted in the "
+                                           "DOCX (or its Heading 1 was): absorb does not delete section files; keep its "
+                                           "heading in the DOCX, or delete the file yourself", "error"))
+        if order != sorted(order):
+            self.findings.append(Finding(self.docx_name, None, "sections were moved about in the DOCX: their order "
+                                         "comes from each file's 'order:' and is not absorbed"))
+
+    def _pair_notes(self) -> None:
+        for section, base, user in self.sections:
+            ops = align(base.units[1:], user.units[1:])
+            self.ops[id(section)] = ops
+            pair_notes(ops, self.base_notes, self.user_notes, self.pairs)
+        for section, base, user in self.sections:
+            base_ids = [c.note for u in base.units for c in calls(u) if not c.repeat]
+            user_ids = [c.note for u in user.units for c in calls(u) if not c.repeat]
+            pair_notes_by_text(base_ids, user_ids, self.base_notes, self.user_notes, self.pairs)
+
+    # ------------------------------------------------------------------ rewriting
+
+    def texts(self, fresh: set[int]) -> dict[str, str]:
+        """The sources the DOCX was built from with the review's edits in them."""
+        self.findings_rewrite: list[Finding] = []
+        texts = dict(self.files)
+        self.rewrites = {}
+        for section, base, user in self.sections:
+            path = self.path_of(section)
+            source = SourceFile(path, self.files[path], section)
+            notes = {nid: units for nid, units in self.base_notes.items()
+                     if units.origin is not None and units.origin[0] is section}
+            labels = Labels(
+                base={nid: units.origin[1].label for nid, units in notes.items()},
+                taken=source.note_labels(), style=source.habits.note_labels,
+            )
+            rewrite = SectionRewrite(source, base, user, notes, self.user_notes, self.pairs, labels,
+                                     self.base.bookmarks, fresh, self.findings_rewrite)
+            try:
+                rewrite.title()
+                rewrite.apply(self.ops[id(section)])
+                rewrite.ops = self.ops[id(section)]
+                rewrite.notes()
+                texts[path] = rewrite.editor.result()
+            except Unplaceable as exc:
+                self.errors.append(Finding(path, exc.line, exc.message, "error"))
+            self.rewrites[path] = rewrite
+        texts[PACK_FILE] = self.pack_yaml(texts[PACK_FILE])
+        return texts
+
+    def pack_yaml(self, text: str) -> str:
+        """The cover's title and subtitle, where the review changed them."""
+        base_cover = {u.role: u for r in self.base_regions if r.name == "cover" for u in r.units}
+        user_cover = {u.role: u for r in self.user_regions if r.name == "cover" for u in r.units}
+        for role, key in (("cover-title", "title"), ("cover-subtitle", "subtitle")):
+            b, u = base_cover.get(role), user_cover.get(role)
+            if b is None or u is None:
+                if (b is None) != (u is None):
+                    what = "added" if b is None else "deleted"
+                    self.findings.append(Finding(PACK_FILE, None, f"the cover's {key} was {what} in the DOCX: not absorbed; "
+                                                 f"edit '{key}:' in pack.yaml"))
+                continue
+            old, new = " ".join(b.text.split()), " ".join(u.text.split())
+            if old != new and new:
+                try:
+                    text = replace_scalar(text, key, new)
+                except YamlEditProblem as exc:
+                    self.errors.append(Finding(PACK_FILE, None, f"the cover's {key} changed to '{new}' but {exc}", "error"))
+        return text
+
+    # ------------------------------------------------------------------ what is not absorbed
+
+    def report(self) -> None:
+        """Findings for generated parts, formatting, comments and tracked changes."""
+        self._generated()
+        for section, base, user in self.sections:
+            path = self.path_of(section)
+            rewrite = self.rewrites.get(path)
+            for unit, line in self._user_units_with_lines(section, base, user, rewrite):
+                self._unit_findings(unit, path, line)
+            for base_id, ops in (rewrite.note_ops.items() if rewrite else []):
+                note = self.base_notes[base_id].origin[1]
+                for op in ops:
+                    if op.user is not None:
+                        line = rewrite.line(op.base) if op.base is not None else note.line
+                        self._unit_findings(op.user, path, line)
+        for region in self.user_regions:
+            if region.name in ("cover", "contents", "credits", "front"):
+                for unit in region.units:
+                    self._unit_findings(unit, self.docx_name, None, generated=True)
+
+    def _user_units_with_lines(self, section, base: Region, user: Region, rewrite):
+        if user.units:
+            yield user.units[0], 2
+        for op in self.ops.get(id(section), []):
+            if op.user is None:
+                continue
+            if op.base is not None and rewrite is not None:
+                line = rewrite.line(op.base)
+            elif rewrite is not None:
+                line = rewrite.line_of.get(id(op.user)) or (rewrite.line(op.after) if op.after else rewrite.source.body_start + 1)
+            else:
+                line = None
+            yield op.user, line
+
+    def _unit_findings(self, unit: Unit, path: str, line: int | None, generated: bool = False) -> None:
+        for issue in unit.issues:
+            words = f" on “{_short(issue.text)}”" if issue.text.strip() else ""
+            self.findings.append(Finding(path, line, f"{issue.kind}{words} is direct formatting a Markdown source "
+                                         "cannot hold: not absorbed"))
+        for cid in unit.comments:
+            comment = self.user.comments.get(cid)
+            if comment is not None:
+                self.findings.append(Finding(path, line, f"{comment.author}: {comment.text}", "comment"))
+        for rev in unit.revisions:
+            text = f" “{_short(rev.text)}”" if rev.text.strip() else ""
+            self.findings.append(Finding(path, line, f"tracked {rev.kind} by {rev.author}{text}", "revision"))
+
+    def _generated(self) -> None:
+        def texts(regs, name, strip_numbers=False):
+            out = []
+            for r in regs:
+                if r.name == name:
+                    for u in r.units:
+                        if u.role in ("cover-title", "cover-subtitle"):
+                            continue
+                        sig = inline_signature(u.inlines) if u.role != "row" else u.signature
+                        out.append(re.sub(r"[\d\t]+", "", sig) if strip_numbers else sig)
+            return out
+
+        for name, what in (("cover", "the cover"), ("contents", "the contents"), ("credits", "the credits"),
+                           ("front", "the pages before the first section")):
+            numbers = name == "contents"
+            if texts(self.base_regions, name, numbers) != texts(self.user_regions, name, numbers):
+                self.findings.append(Finding(self.docx_name, None, f"{what} was edited: it is generated "
+                                             f"({_SOURCE_OF[name]}), so the edit is not absorbed"))
+        strip = lambda ts: [re.sub(r"\d+", "", t) for t in sorted(ts)]
+        if strip(self.base.picture.margins) != strip(self.user.margins):
+            self.findings.append(Finding(self.docx_name, None, "a header or footer was edited: they are generated "
+                                         "(title, topic, classification, page numbers), so the edit is not absorbed"))
+
+
+_SOURCE_OF = {
+    "cover": "from pack.yaml: title, subtitle, date, authors, classification",
+    "contents": "from the headings",
+    "credits": "from pack.yaml's authors and contributors and each section's contributors",
+    "front": "nothing there comes from the sources",
+}
+
+
+def _short(text: str, limit: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
