@@ -109,16 +109,16 @@ def absorb_docx(
     comparison = Comparison(base, user, record.files, name)
     if comparison.errors:
         raise AbsorbError("the DOCX's sections do not match its sources", comparison.errors)
+    revisions = comparison.revisions()
+    if revisions:  # (only when they are kept: --accept-changes/--reject-changes resolve them)
+        raise AbsorbError(
+            f"{name} holds {len(revisions)} tracked change(s): accept or reject them in Word, or absorb with "
+            "--accept-changes or --reject-changes", _relines(revisions, _maps(record, today), today),
+        )
 
     progress("absorb", "comparing")
     texts = _checked_texts(comparison, root, record, style)
     comparison.report()
-    revisions = [f for f in comparison.findings if f.severity == "revision"]
-    if revisions and changes == "keep":
-        raise AbsorbError(
-            f"{name} holds {len(revisions)} tracked change(s): accept or reject them in Word, or absorb with "
-            "--accept-changes or --reject-changes", _relines(revisions, {}, today),
-        )
     findings = comparison.findings + comparison.findings_rewrite
 
     result = Absorbed(docx, root, record, docx_sha256=hashlib.sha256(data).hexdigest())
@@ -293,6 +293,12 @@ def _mismatches(comparison: Comparison, rebuilt: Rendered) -> list[tuple[str, ob
         if len(mine_calls) != len(user_calls):
             wrong.append((path, None, None))
     return wrong
+
+
+def _maps(record: Provenance, today: dict[str, str]) -> dict[str, dict[int, int]]:
+    from .merge import _line_map
+
+    return {path: _line_map(record.files[path].split("\n"), today[path].split("\n")) for path in today}
 
 
 def _section_of(base: Rendered, path: str):

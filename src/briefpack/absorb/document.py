@@ -13,9 +13,9 @@ from .. import model as m
 from ..wordml import picture as pic
 from .base import Rendered
 from .compare import NotePairs, Op, align, calls, pair_notes, pair_notes_by_text
-from .markdown_edit import Unplaceable
-from .rewrite import Finding, Labels, SectionRewrite
-from .source import SourceFile
+from .markdown_edit import Unplaceable, numbers_in_order, renumber
+from .rewrite import Finding, Labels, SectionRewrite, unit_line
+from .source import SourceFile, front_matter_end
 from .units import NoteUnits, Region, Unit, inline_signature, note_units, regions
 from .yaml_edit import YamlEditProblem, replace_scalar
 
@@ -104,13 +104,16 @@ class Comparison:
                 taken=source.note_labels(), style=source.habits.note_labels,
             )
             rewrite = SectionRewrite(source, base, user, notes, self.user_notes, self.pairs, labels,
-                                     self.base.bookmarks, fresh, self.findings_rewrite)
+                                     self.base.bookmarks, fresh, self.findings_rewrite, self.base.edition.anchors)
             try:
                 rewrite.title()
                 rewrite.apply(self.ops[id(section)])
                 rewrite.ops = self.ops[id(section)]
                 rewrite.notes()
-                texts[path] = rewrite.editor.result()
+                text = rewrite.editor.result()
+                if text != source.text and numbers_in_order(source.lines, source.body_start):
+                    text = renumber(text, front_matter_end(text.split("\n")))
+                texts[path] = text
             except Unplaceable as exc:
                 self.errors.append(Finding(path, exc.line, exc.message, "error"))
             self.rewrites[path] = rewrite
@@ -159,24 +162,47 @@ class Comparison:
                     self._unit_findings(unit, self.docx_name, None, generated=True)
 
     def _user_units_with_lines(self, section, base: Region, user: Region, rewrite):
+        """Each unit of the review with the line of the base file it stands at (a new unit: the
+        line of the block it follows)."""
+        body_start = front_matter_end(self.files[self.path_of(section)].split("\n"))
         if user.units:
             yield user.units[0], 2
         for op in self.ops.get(id(section), []):
             if op.user is None:
                 continue
-            if op.base is not None and rewrite is not None:
-                line = rewrite.line(op.base)
-            elif rewrite is not None:
-                line = rewrite.line_of.get(id(op.user)) or (rewrite.line(op.after) if op.after else rewrite.source.body_start + 1)
+            if op.base is not None:
+                line = unit_line(op.base, body_start)
+            elif rewrite is not None and id(op.user) in rewrite.line_of:
+                line = rewrite.line_of[id(op.user)]
             else:
-                line = None
+                line = unit_line(op.after, body_start)
             yield op.user, line
+
+    def revisions(self) -> list[Finding]:
+        """Tracked changes, at their lines (before anything is rewritten)."""
+        found = []
+        for section, base, user in self.sections:
+            path = self.path_of(section)
+            for unit, line in self._user_units_with_lines(section, base, user, None):
+                for rev in unit.revisions:
+                    text = f" “{_short(rev.text)}”" if rev.text.strip() else ""
+                    found.append(Finding(path, line, f"{rev.kind} by {rev.author}{text}", "revision"))
+        for region in self.user_regions:
+            if region.name != "section":
+                for unit in region.units:
+                    for rev in unit.revisions:
+                        found.append(Finding(self.docx_name, None, f"{rev.kind} by {rev.author} “{_short(rev.text)}”", "revision"))
+        for note in self.user_notes.values():
+            for unit in note.units:
+                for rev in unit.revisions:
+                    found.append(Finding(self.docx_name, None, f"{rev.kind} by {rev.author} in a footnote “{_short(rev.text)}”", "revision"))
+        return found
 
     def _unit_findings(self, unit: Unit, path: str, line: int | None, generated: bool = False) -> None:
         for issue in unit.issues:
             words = f" on “{_short(issue.text)}”" if issue.text.strip() else ""
-            self.findings.append(Finding(path, line, f"{issue.kind}{words} is direct formatting a Markdown source "
-                                         "cannot hold: not absorbed"))
+            self.findings.append(Finding(path, line, f"{issue.kind}{words}: direct formatting a Markdown source "
+                                         "cannot hold"))
         for cid in unit.comments:
             comment = self.user.comments.get(cid)
             if comment is not None:

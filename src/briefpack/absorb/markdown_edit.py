@@ -280,3 +280,58 @@ def new_paragraph_lines(nodes: list[Node], habits: Habits, first_prefix: str, pr
 def model_item_of(source: SourceFile, node) -> m.ListItem | None:
     chain = source.chain(node)
     return next((c for c in reversed(chain) if isinstance(c, m.ListItem)), None)
+
+
+# --------------------------------------------------------------------------- ordered lists
+
+
+def _ordered_lists(lines: list[str], body_start: int) -> list[list[tuple[int, str]]]:
+    """For each ordered list: (0-based line, number as written) of each of its own items."""
+    from ..sources.markdown import _MD
+
+    tokens = _MD.parse("\n".join(lines[body_start:]), {})
+    lists: list[list[tuple[int, str]]] = []
+    stack: list[list | None] = []
+    for tok in tokens:
+        if tok.type == "ordered_list_open":
+            stack.append([])
+        elif tok.type == "bullet_list_open":
+            stack.append(None)
+        elif tok.type in ("ordered_list_close", "bullet_list_close"):
+            done = stack.pop()
+            if done is not None:
+                lists.append(done)
+        elif tok.type == "list_item_open" and stack and stack[-1] is not None and tok.map:
+            stack[-1].append((body_start + tok.map[0], tok.info))
+    return lists
+
+
+def _irregular(items: list[tuple[int, str]]) -> bool:
+    numbers = [int(n) for _, n in items if n.isdigit()]
+    if len(numbers) != len(items) or len(set(numbers)) == 1:
+        return False  # "1. 1. 1." is a style, not a slip
+    return numbers != list(range(numbers[0], numbers[0] + len(numbers)))
+
+
+def numbers_in_order(base: list[str], base_start: int) -> bool:
+    """Whether the file numbers its ordered lists 1, 2, 3 (or always 1): then lists an edit
+    left out of order are renumbered."""
+    return not any(_irregular(items) for items in _ordered_lists(base, base_start))
+
+
+def renumber(text: str, body_start: int) -> str:
+    """Ordered lists whose items an edit left out of order, numbered in order again (only the
+    numbers change, and only where the number keeps its width)."""
+    lines = text.split("\n")
+    for items in _ordered_lists(lines, body_start):
+        if not _irregular(items):
+            continue
+        start = int(items[0][1])
+        for k, (index, written) in enumerate(items):
+            wanted = str(start + k)
+            if wanted == written or len(wanted) != len(written):
+                continue
+            match = re.match(r"^((?:\s*>)*\s*)" + re.escape(written) + r"([.)])", lines[index])
+            if match:
+                lines[index] = match.group(1) + wanted + lines[index][len(match.group(1)) + len(written):]
+    return "\n".join(lines)

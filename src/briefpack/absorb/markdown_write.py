@@ -390,3 +390,89 @@ def _words(text: str) -> list[str]:
     if current:
         words.append(current)
     return words
+
+
+# --------------------------------------------------------------------------- links a pack leaves out
+
+
+def plain_length(node: Node) -> int:
+    return len(node.plain())
+
+
+def wrap_range(nodes: list[Node], start: int, end: int, make) -> list[Node] | None:
+    """`nodes` with the plain-text range [start, end) wrapped in `make(children)`; None when the
+    range cuts into emphasis or a link partly (it cannot be wrapped as it stands)."""
+    if start >= end:
+        return None
+    offsets = []
+    pos = 0
+    for node in nodes:
+        offsets.append((pos, pos + plain_length(node)))
+        pos += plain_length(node)
+    first = next((i for i, (s, e) in enumerate(offsets) if s <= start < e), None)
+    last = next((i for i, (s, e) in enumerate(offsets) if s < end <= e), None)
+    if first is None or last is None:
+        return None
+    if first == last and nodes[first].kind not in ("text",) and (offsets[first] != (start, end)):
+        inner = wrap_range(nodes[first].children, start - offsets[first][0], end - offsets[first][0], make) \
+            if nodes[first].children else None
+        if inner is None:
+            return None
+        copy = Node(nodes[first].kind, nodes[first].text, inner, nodes[first].target, nodes[first].title,
+                    nodes[first].label, nodes[first].markup)
+        return nodes[:first] + [copy] + nodes[first + 1:]
+    before, after = [], []
+    middle = list(nodes[first:last + 1])
+    head, tail = middle[0], middle[-1]
+    cut_start = start - offsets[first][0]
+    cut_end = end - offsets[last][0]
+    if cut_start:
+        if head.kind != "text":
+            return None
+        before = [Node("text", head.text[:cut_start])]
+        middle[0] = Node("text", head.text[cut_start:])
+        if first == last:
+            cut_end -= cut_start
+        tail = middle[-1]
+    if cut_end < plain_length(tail):
+        if tail.kind != "text":
+            return None
+        after = [Node("text", tail.text[cut_end:])]
+        middle[-1] = Node("text", tail.text[:cut_end])
+    return nodes[:first] + before + [make(middle)] + after + nodes[last + 1:]
+
+
+def hidden_links(nodes: list[Node], hidden) -> list[tuple[int, int, Node]]:
+    """(start, end, link) of each link of `nodes` whose target `hidden(target)` says the
+    document does not show as a link (a section the pack leaves out)."""
+    found = []
+    pos = 0
+
+    def walk(items) -> None:
+        nonlocal pos
+        for node in items:
+            if node.kind == "link" and hidden(node.target):
+                found.append((pos, pos + plain_length(node), node))
+                pos += plain_length(node)
+            elif node.children:
+                walk(node.children)
+            else:
+                pos += plain_length(node)
+
+    walk(nodes)
+    return found
+
+
+def plain(nodes: list[Node]) -> str:
+    return "".join(n.plain() for n in nodes)
+
+
+def map_position(old: str, new: str, pos: int, end: bool) -> int | None:
+    """Where a position of `old` lands in `new` (range ends lean left, starts right)."""
+    matcher = difflib.SequenceMatcher(None, old, new, autojunk=False)
+    for tag, i1, i2, j1, j2 in matcher.get_opcodes():
+        if i1 <= pos < i2 or (end and i1 < pos <= i2):
+            if tag == "equal":
+                return j1 + (pos - i1)
+            return j2 if end else j1
+    return len(new) if pos >= len(old) else None

@@ -15,7 +15,7 @@ from .compare import NotePairs, Op, align, calls
 from .markdown_edit import (
     Editor, Unplaceable, heading_line, is_ordered, item_marker, new_paragraph_lines, next_marker,
 )
-from .markdown_write import Node, render, transfer, tree, wrap
+from .markdown_write import Node, hidden_links, map_position, plain, render, transfer, tree, wrap, wrap_range
 from .source import Leaf, SourceFile
 from .units import NoteUnits, Region, Unit
 from .yaml_edit import YamlEditProblem, replace_scalar
@@ -65,12 +65,13 @@ class Labels:
 class SectionRewrite:
     def __init__(self, source: SourceFile, base: Region, user: Region, base_notes: dict[str, NoteUnits],
                  user_notes: dict[str, NoteUnits], pairs: NotePairs, labels: Labels, bookmarks: dict[str, str],
-                 fresh: set[int], findings: list[Finding]):
+                 fresh: set[int], findings: list[Finding], anchors: frozenset[str] = frozenset()):
         self.source = source
         self.base, self.user = base, user
         self.base_notes, self.user_notes = base_notes, user_notes
         self.pairs, self.labels = pairs, labels
         self.bookmarks = bookmarks
+        self.anchors = anchors  # the edition's anchors: links to others are printed as plain text
         self.fresh = fresh  # ids of base units to write afresh (word-by-word editing failed the check)
         self.findings = findings
         self.editor = Editor(source)
@@ -78,6 +79,7 @@ class SectionRewrite:
         self.note_ops: dict[str, list[Op]] = {}
         self.line_of: dict[int, int] = {}  # id(user unit) → 1-based source line it went to
         self.skipped: set[int] = set()  # ids of user units not (wholly) absorbed, and reported
+        self.moved: dict[str, list[Unit]] = {}  # deleted base units by signature: a new unit equal to one was moved
 
     # ------------------------------------------------------------------ helpers
 
@@ -105,18 +107,45 @@ class SectionRewrite:
         units = self.user_notes.get(call.note)
         return self.labels.new(call.note, " ".join(u.text for u in units.units) if units else "")
 
+    def hidden(self, target: str) -> bool:
+        """A link the edition prints as plain text: into a section the pack leaves out."""
+        return target.startswith("#") and target[1:] not in self.anchors
+
     def base_tree(self, inlines, source_nodes: list[Node] | None) -> list[Node]:
         nodes = tree(inlines, self.base_label, lambda i, d: None, self.anchor_of)
         if source_nodes is not None:
+            nodes = self._graft(source_nodes, nodes)
             transfer(source_nodes, nodes)
         return nodes
 
     def user_tree(self, inlines, base_nodes: list[Node] | None, where: int | None, unit: Unit | None = None) -> list[Node]:
         nodes = tree(inlines, self.user_label, lambda i, d: None, self.anchor_of)
         if base_nodes is not None:
+            nodes = self._graft(base_nodes, nodes, where)
             transfer(base_nodes, nodes)
         self._drop_new_pictures(nodes, where, unit)
         return nodes
+
+    def _graft(self, old: list[Node], new: list[Node], where: int | None = None) -> list[Node]:
+        """Put back around the same words the links `old` has that the DOCX does not show (into
+        sections this edition leaves out), so that editing near them does not lose them."""
+        links = hidden_links(old, self.hidden)
+        if not links:
+            return new
+        old_text, new_text = plain(old), plain(new)
+        for start, end, link in reversed(links):
+            a = map_position(old_text, new_text, start, end=False)
+            b = map_position(old_text, new_text, end, end=True)
+            wrapped = wrap_range(new, a, b, lambda children, link=link: Node(
+                "link", children=children, target=link.target, title=link.title, label=link.label,
+                markup=link.markup)) if a is not None and b is not None and a < b else None
+            if wrapped is None:
+                self.findings.append(Finding(self.source.path, where, f"the link to {link.target} (a section this "
+                                             "pack leaves out) was in words that were rewritten: it is dropped; "
+                                             "put it back by hand if it should stay"))
+                continue
+            new = wrapped
+        return new
 
     def _drop_new_pictures(self, nodes: list[Node], where: int | None, unit: Unit | None) -> None:
         for node in list(nodes):
@@ -131,18 +160,7 @@ class SectionRewrite:
                 self._drop_new_pictures(node.children, where, unit)
 
     def line(self, unit: Unit | None) -> int:
-        """1-based line in the base text where a base unit's block starts."""
-        if unit is None or unit.origin is None:
-            return self.source.body_start + 1
-        section, node, role = unit.origin
-        if role == "row":
-            table, r = node
-            return table.row_lines[r] if r < len(table.row_lines) else table.span[0]
-        if role == "note":
-            return node.span[0] if node.span else node.line
-        if getattr(node, "span", None):
-            return node.span[0]
-        return self.source.body_start + 1
+        return unit_line(unit, self.source.body_start)
 
     # ------------------------------------------------------------------ the whole file
 
@@ -174,6 +192,9 @@ class SectionRewrite:
 
     def apply(self, ops: list[Op], note: m.Footnote | None = None) -> None:
         deleted = [op.base for op in ops if op.kind == "delete"]
+        if note is None:
+            for unit in deleted:
+                self.moved.setdefault(unit.signature, []).append(unit)
         for op in ops:
             if op.kind == "change":
                 self.change(op.base, op.user)
@@ -389,6 +410,11 @@ class SectionRewrite:
         if note is not None and role in ("body", "quote", "continue"):
             indent = _note_indent(self.source, note)
             return new_paragraph_lines(nodes, self.habits, indent, indent), False
+        if role in ("heading", "body") and note is None:
+            moved = self.moved_lines(unit)
+            if moved is not None:
+                state["context"] = []
+                return moved, False
         if role == "heading":
             return [heading_line(unit.level, render(nodes, self.habits))], False
         if role == "body" or (role == "continue" and not any(isinstance(c, m.ListItem) for c in context)):
@@ -432,6 +458,19 @@ class SectionRewrite:
         self.findings.append(Finding(self.source.path, where, f"a new '{role}' paragraph cannot be written as Markdown: left out"))
         return [], False
 
+    def moved_lines(self, unit: Unit) -> list[str] | None:
+        """The lines of a top-level paragraph or heading the review moved here, as they stood."""
+        for base in self.moved.get(unit.signature, []):
+            section, node, role = base.origin
+            if self.source.chain(node) or not isinstance(node, (m.Paragraph, m.Heading)):
+                continue
+            if [self.base_label(c) for c in calls(base)] != [self.user_label(c) for c in calls(unit)]:
+                continue
+            self.moved[unit.signature].remove(base)
+            first, end = self.source.lines_of(node)
+            return self.source.lines[first:end]
+        return None
+
     def new_item(self, unit: Unit, nodes: list[Node], state: dict) -> tuple[list[str], bool]:
         """A new list item: a sibling of the item at its level around the anchor, or the first
         item of a new list nested one level deeper, or of a new list."""
@@ -448,10 +487,13 @@ class SectionRewrite:
             if found is None:
                 raise Unplaceable(sibling.span[0], "this list item's marker cannot be read")
             indent, old_marker, column = found
+            lazy = is_ordered(old_marker) and len({item_marker(self.source.lines[i.span[0] - 1])[1]
+                                                   for i in lists[level].items if item_marker(self.source.lines[i.span[0] - 1])}) == 1 \
+                and len(lists[level].items) > 1
             if marker is not None:
-                new_marker = next_marker(marker[1])
+                new_marker = marker[1] if lazy else next_marker(marker[1])
             elif kind_ok:
-                new_marker = next_marker(old_marker)
+                new_marker = old_marker if lazy else next_marker(old_marker)
             else:
                 new_marker = "1." if unit.kind == "ordered" else self.habits.bullet
             loose = not lists[level].tight
@@ -542,6 +584,24 @@ class SectionRewrite:
     def rewrite_note(self, note: m.Footnote, units: NoteUnits) -> None:
         first, end = self.source.lines_of(note)
         self.editor.replace(first, end, self.note_lines(note.label, units))
+
+
+def unit_line(unit: Unit | None, body_start: int) -> int:
+    """1-based line in the base text where a base unit's block starts (the body's first line
+    for none)."""
+    if unit is None or unit.origin is None:
+        return body_start + 1
+    section, node, role = unit.origin
+    if role == "row":
+        table, r = node
+        return table.row_lines[r] if r < len(table.row_lines) else table.span[0]
+    if role == "title":
+        return 2
+    if role == "note":
+        return node.span[0] if node.span else node.line
+    if getattr(node, "span", None):
+        return node.span[0]
+    return body_start + 1
 
 
 def _safe(text: str) -> str:

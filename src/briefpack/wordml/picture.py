@@ -383,6 +383,9 @@ class _Reader:
         self.runs(p, para, None, 0)
         if any(f.kind == "TOC" for f in self.fields):
             para.contents = True
+        marks = ("paragraph break added", "paragraph break deleted", "paragraph moved away", "paragraph moved here")
+        if any(r.kind not in marks for r in para.revisions):  # the text's own change says it already
+            para.revisions = [r for r in para.revisions if r.kind not in marks]
         return Paragraph(
             style=style_name, inlines=_merge(para.inlines), numbering=num, bookmarks=tuple(para.bookmarks),
             ordinal=self.ordinals.get(id(p), -1), contents=para.contents, comments=tuple(para.comments),
