@@ -144,7 +144,27 @@ def absorb_docx(
         raise AbsorbError(f"{len(conflicts)} conflict(s) between the DOCX and the sources as they are now; nothing "
                           "was written", conflicts)
     result.findings = _relines(findings, maps, today)
+    if result.changes:
+        _still_builds(root, result)
     return result
+
+
+def _still_builds(root: Path, result: Absorbed) -> None:
+    """The pack, with the edits, must load as well as it does today: a section title changed in
+    Word changes its anchor, and a link to it from a section this DOCX does not hold would break."""
+    from ..sources.loader import read_pack
+
+    def key(problem) -> tuple:
+        return (str(problem.path), problem.message)
+
+    before = {key(p) for p in read_pack(root).errors}
+    after = read_pack(root, texts={c.path: c.new.encode("utf-8") for c in result.changes}, overlay=True)
+    new = [p for p in after.errors if key(p) not in before]
+    if new:
+        raise AbsorbError(
+            "with these edits the pack would no longer build (a renamed heading breaks a link to it?); "
+            "nothing was written", [Finding(display_path(p.path) if p.path else "", p.line, p.message, "error") for p in new],
+        )
 
 
 def write_absorbed(result: Absorbed) -> list[Path]:
@@ -247,6 +267,7 @@ def _mismatches(comparison: Comparison, rebuilt: Rendered) -> list[tuple[str, ob
     """(file, base unit to write afresh or None, line) for each unit of the review that the
     rebuilt sources do not reproduce."""
     wrong = []
+    _follow_renames(rebuilt, comparison)
     rebuilt_regions = {r.bookmark: r for r in regions(rebuilt.picture, rebuilt.body_trace) if r.name == "section"}
     rebuilt_notes = {nid: note_units(note) for nid, note in rebuilt.picture.notes.items()}
     user_notes = comparison.user_notes
@@ -299,6 +320,38 @@ def _maps(record: Provenance, today: dict[str, str]) -> dict[str, dict[int, int]
     from .merge import _line_map
 
     return {path: _line_map(record.files[path].split("\n"), today[path].split("\n")) for path in today}
+
+
+def _follow_renames(rebuilt: Rendered, comparison: Comparison) -> None:
+    """Internal links of the rebuilt DOCX named as in the reviewed one: a renamed heading keeps
+    its old bookmark in the review, and gets a new one when built again."""
+    from ..wordml import picture as pic
+
+    back = {new: old for old, new in comparison.renamed.items()}
+    base_bookmark = {anchor: name for name, anchor in comparison.base.bookmarks.items()}
+
+    def name(target: str) -> str:
+        anchor = rebuilt.bookmarks.get(target[1:], target[1:])
+        anchor = back.get(anchor, anchor)
+        return "#" + base_bookmark.get(anchor, target[1:])
+
+    def fix(paragraph) -> None:
+        if any(getattr(i, "link", None) is not None and i.link.target.startswith("#") for i in paragraph.inlines):
+            paragraph.inlines = tuple(
+                type(i)(**{**i.__dict__, "link": pic.Link(name(i.link.target), i.link.title)})
+                if getattr(i, "link", None) is not None and i.link.target.startswith("#") else i
+                for i in paragraph.inlines
+            )
+
+    for block in pic.walk(rebuilt.picture.body):
+        fix(block)
+    for note in rebuilt.picture.notes.values():
+        for block in pic.walk(note.blocks):
+            fix(block)
+    if comparison.renamed:  # a region is named by its Heading 1's bookmark
+        for block in rebuilt.picture.body:
+            if isinstance(block, pic.Paragraph) and block.bookmarks:
+                block.bookmarks = tuple(name("#" + b)[1:] for b in block.bookmarks)
 
 
 def _section_of(base: Rendered, path: str):

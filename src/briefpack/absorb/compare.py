@@ -116,12 +116,14 @@ def calls(unit: Unit) -> list[pic.NoteCall]:
 
 
 def _call_context(unit: Unit) -> list[str]:
-    """For each call of a unit: the words just before it (what pairs calls inside a changed unit)."""
+    """For each call of a unit: the last words between it and the call before it (what pairs
+    the calls of a changed unit: a call added next to another has no words of its own)."""
     out, before = [], ""
     inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
     for node in inlines:
         if isinstance(node, pic.NoteCall):
             out.append(("r" if node.repeat else "") + " ".join(before.split()[-3:]))
+            before = ""
         elif isinstance(node, pic.Text):
             before += node.text
     return out
@@ -140,24 +142,58 @@ class NotePairs:
 
 
 def pair_notes(ops: list[Op], base_notes: dict[str, NoteUnits], user_notes: dict[str, NoteUnits], pairs: NotePairs) -> None:
-    """Pair the notes called from these ops: calls of kept units in order; calls of changed
-    units by the words before them; then unpaired notes by their text."""
+    """Pair the notes called from these ops. A kept unit's calls pair in order. In a changed
+    unit: first calls to notes whose text is unchanged, then calls with the same words before
+    them, then what is left in order (when as many are left on both sides)."""
+    def text(units: NoteUnits | None) -> str | None:
+        return None if units is None else "\n".join(u.signature for u in units.units)
+
     for op in ops:
         if op.kind not in ("keep", "change"):
             continue
-        b_calls, u_calls = calls(op.base), calls(op.user)
-        same_count = [c.repeat for c in b_calls] == [c.repeat for c in u_calls]
-        if op.kind == "keep" or same_count:
+        b_calls = [c for c in calls(op.base) if not c.repeat]
+        u_calls = [c for c in calls(op.user) if not c.repeat]
+        if op.kind == "keep":
             for b, u in zip(b_calls, u_calls):
-                if not b.repeat and not u.repeat:
-                    pairs.add(b.note, u.note)
+                pairs.add(b.note, u.note)
             continue
-        matcher = difflib.SequenceMatcher(None, _call_context(op.base), _call_context(op.user), autojunk=False)
-        for tag, i1, i2, j1, j2 in matcher.get_opcodes():
-            if tag == "equal" or (tag == "replace" and i2 - i1 == j2 - j1):
-                for b, u in zip(b_calls[i1:i2], u_calls[j1:j2]):
-                    if not b.repeat and not u.repeat:
-                        pairs.add(b.note, u.note)
+        b_free = [c for c in b_calls if c.note not in pairs.base_to_user]
+        u_free = [c for c in u_calls if c.note not in pairs.user_to_base]
+        for b in list(b_free):
+            same = next((u for u in u_free if text(user_notes.get(u.note)) == text(base_notes.get(b.note))), None)
+            if same is not None:
+                pairs.add(b.note, same.note)
+                b_free.remove(b)
+                u_free.remove(same)
+        b_ctx = dict(zip((c.note for c in b_calls), _call_context_plain(op.base)))
+        u_ctx = dict(zip((c.note for c in u_calls), _call_context_plain(op.user)))
+        matcher = difflib.SequenceMatcher(None, [b_ctx[c.note] for c in b_free], [u_ctx[c.note] for c in u_free], autojunk=False)
+        paired_b, paired_u = set(), set()
+        for block in matcher.get_matching_blocks():
+            for k in range(block.size):
+                b, u = b_free[block.a + k], u_free[block.b + k]
+                pairs.add(b.note, u.note)
+                paired_b.add(id(b))
+                paired_u.add(id(u))
+        b_left = [c for c in b_free if id(c) not in paired_b]
+        u_left = [c for c in u_free if id(c) not in paired_u]
+        if len(b_left) == len(u_left):
+            for b, u in zip(b_left, u_left):
+                pairs.add(b.note, u.note)
+
+
+def _call_context_plain(unit: Unit) -> list[str]:
+    """Like `_call_context`, for first calls only."""
+    out, before = [], ""
+    inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
+    for node in inlines:
+        if isinstance(node, pic.NoteCall):
+            if not node.repeat:
+                out.append(" ".join(before.split()[-3:]))
+            before = ""
+        elif isinstance(node, pic.Text):
+            before += node.text
+    return out
 
 
 def pair_notes_by_text(base_ids: list[str], user_ids: list[str], base_notes, user_notes, pairs: NotePairs) -> None:

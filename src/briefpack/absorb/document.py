@@ -37,6 +37,7 @@ class Comparison:
         self.ops: dict[int, list[Op]] = {}  # id(section) → body ops
         self.pairs = NotePairs()
         self.rewrites: dict[str, SectionRewrite] = {}
+        self.renamed: dict[str, str] = {}  # anchors a renamed title or heading changed: old → new
         self._match_sections()
         self._pair_notes()
 
@@ -118,7 +119,35 @@ class Comparison:
                 self.errors.append(Finding(path, exc.line, exc.message, "error"))
             self.rewrites[path] = rewrite
         texts[PACK_FILE] = self.pack_yaml(texts[PACK_FILE])
+        self._retarget(texts)
         return texts
+
+    def _retarget(self, texts: dict[str, str]) -> None:
+        """A title or heading renamed in Word gets a new anchor: links to it in these files follow."""
+        from ..sources.loader import read_pack
+
+        self.renamed = {}
+        changed = {path for path, text in texts.items() if text != self.files[path]}
+        if not changed:
+            return
+        loaded = read_pack(self.base.pack.root, texts={k: v.encode("utf-8") for k, v in texts.items()})
+        if loaded.pack is None:
+            return
+        new_sections = {s.path: s for s in loaded.pack.sections}
+        for old in self.base.pack.sections:
+            new = new_sections.get(old.path)
+            if new is None:
+                continue
+            pairs = [(old.id, new.id)]
+            old_h, new_h = old.headings(), new.headings()
+            if len(old_h) == len(new_h):
+                pairs += [(a.anchor, b.anchor) for a, b in zip(old_h, new_h)]
+            self.renamed.update({a: b for a, b in pairs if a != b})
+        if not self.renamed:
+            return
+        for path, text in texts.items():
+            if path != PACK_FILE:
+                texts[path] = retarget_links(text, self.renamed)
 
     def pack_yaml(self, text: str) -> str:
         """The cover's title and subtitle, where the review changed them."""
@@ -241,6 +270,17 @@ _SOURCE_OF = {
     "credits": "from pack.yaml's authors and contributors and each section's contributors",
     "front": "nothing there comes from the sources",
 }
+
+
+def retarget_links(text: str, renamed: dict[str, str]) -> str:
+    """`text` with links to `#old` anchors pointing at the new ones (inline links and reference
+    definitions)."""
+    def inline(match: re.Match) -> str:
+        anchor = match.group(2)
+        return match.group(1) + "#" + renamed.get(anchor, anchor) + match.group(3)
+
+    text = re.sub(r"(\]\(\s*<?)#([A-Za-z0-9_-]+)(>?[\s)])", inline, text)
+    return re.sub(r"(?m)^( {0,3}\[[^\]]+\]:\s*<?)#([A-Za-z0-9_-]+)(>?(?:\s|$))", inline, text)
 
 
 def _short(text: str, limit: int = 60) -> str:

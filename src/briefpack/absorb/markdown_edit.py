@@ -72,6 +72,8 @@ class Editor:
         lead = first_line[: leaf.segments[0].start]
         last = leaf.segments[-1]
         trail = src.lines[last.line][last.end:]
+        if render(old, self.habits).split() == render(new, self.habits).split():
+            return  # the same Markdown either way (a reference link's new address goes in its definition)
         if not fresh:
             lines = word_edit(src.lines, leaf.segments, render(old, self.habits), render(new, self.habits))
             if lines is not None:
@@ -96,7 +98,7 @@ class Editor:
             new = render(new_cells[k], self.habits).replace("|", "\\|") if k < len(new_cells) else ""
             if old == new:
                 continue
-            edited = word_edit([line], [content], old, new) if old.strip() and new.strip() else None
+            edited = word_edit(self.source.lines, [content], old, new) if old.strip() and new.strip() else None
             if edited is not None:
                 text = edited[0][content.start:len(edited[0]) - (len(line) - content.end)]
             else:
@@ -170,9 +172,6 @@ def word_edit(lines: list[str], segments, old: str, new: str) -> list[str] | Non
     for (a, fa, na), (b, fb, nb) in zip(anchors, anchors[1:]):
         if old_words[a + 1:b] != new_words[na + 1:nb]:
             gaps.append((fa + 1, fb, new_words[na + 1:nb]))
-    if not gaps:
-        return None
-
     first_line = segments[0].line
     last_line = segments[-1].line
     text = "\n".join(lines[first_line:last_line + 1])

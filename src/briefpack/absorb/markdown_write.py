@@ -173,6 +173,7 @@ def transfer(old: list[Node], new: list[Node]) -> None:
             if n.kind == "link":
                 if o.markup.startswith("reference") and o.target != n.target:
                     n.markup = o.markup + ":retarget"
+                    n.label = o.label
                 elif o.markup == "autolink" and not _autolinkable(n):
                     n.markup = ""
                 else:

@@ -80,6 +80,7 @@ class SectionRewrite:
         self.line_of: dict[int, int] = {}  # id(user unit) → 1-based source line it went to
         self.skipped: set[int] = set()  # ids of user units not (wholly) absorbed, and reported
         self.moved: dict[str, list[Unit]] = {}  # deleted base units by signature: a new unit equal to one was moved
+        self.retargeted: set[int] = set()  # reference definitions given a new address
 
     # ------------------------------------------------------------------ helpers
 
@@ -250,10 +251,37 @@ class SectionRewrite:
             return
         old = self.base_tree(b.inlines, source_nodes)
         new = self.user_tree(u.inlines, old, where, u)
+        self.retarget_references(new)
         if not new:
             self.delete([b], None)
             return
         self.editor.change_inline(leaf, old, new, fresh)
+
+    def retarget_references(self, nodes: list[Node]) -> None:
+        """A reference link whose target changed keeps its form when its definition serves it
+        alone: the definition gets the new address. (Shared definitions stay; the link becomes
+        an inline link.)"""
+        for node in nodes:
+            if node.kind == "link" and node.markup.endswith(":retarget") and node.label:
+                line = self.source.definition_line(node.label)
+                uses = sum(len(re.findall(r"\[" + re.escape(node.label) + r"\]", text, re.I))
+                           for k, text in enumerate(self.source.lines[self.source.body_start:], self.source.body_start)
+                           if k != line)
+                match = re.match(r"^( {0,3}\[[^\]]+\]:\s*)(<[^>]*>|\S+)(.*)$", self.source.lines[line]) \
+                    if line is not None else None
+                if uses == 1 and match and line not in self.retargeted:
+                    self.retargeted.add(line)
+                    rest = match.group(3) if (node.title or None) == self._definition_title(node.label) else \
+                        (f' "{node.title}"' if node.title else "")
+                    destination = f"<{node.target}>" if re.search(r"[\s<>]", node.target) else node.target
+                    self.editor.replace(line, line + 1, [match.group(1) + destination + rest])
+                    node.markup = node.markup[: -len(":retarget")]
+            if node.children:
+                self.retarget_references(node.children)
+
+    def _definition_title(self, label: str) -> str | None:
+        ref = self.source.env.get("references", {}).get(re.sub(r"\s+", " ", label.strip()).upper())
+        return (ref or {}).get("title") or None
 
     def change_code(self, node: m.CodeBlock, u: Unit) -> None:
         first, end = self.source.lines_of(node)

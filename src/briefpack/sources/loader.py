@@ -55,14 +55,17 @@ def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> LoadResult:
+def read_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, overlay: bool = False,
+) -> LoadResult:
     """The pack and every problem found.
 
     `texts` reads pack.yaml and the sections from memory instead of the folder: paths relative
     to the folder ("pack.yaml", "sections/08-x.md") → bytes, as a DOCX carries the sources it was
     built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
-    link into a section they leave out is not an error; images and annexes still come from the
-    folder, through `files.py`."""
+    link into a section they leave out is not an error. With `overlay`, the texts replace some
+    files of the folder and the rest is read as usual (edits checked before they are written).
+    Images and annexes always come from the folder, through `files.py`."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -70,7 +73,7 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    reader = _Texts(root, texts)
+    reader = _Texts(root, texts, overlay)
     meta, topics = _read_pack_yaml(root, pack_path, problems, digest, reader)
     sections = _read_sections(root, topics, problems, allow_remote, digest, reader, topics_known=meta is not None)
     if meta is None or problems.has_errors:
@@ -82,27 +85,31 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[
 class _Texts:
     """Where pack.yaml and the section files come from: the folder, or texts in memory."""
 
-    def __init__(self, root: Path, texts: Mapping[str, bytes] | None):
+    def __init__(self, root: Path, texts: Mapping[str, bytes] | None, overlay: bool = False):
         self.root = root
         self.texts = None if texts is None else {root / name: data for name, data in texts.items()}
+        self.overlay = overlay
         self.read_texts: dict[str, str] = {}  # what was read, by path relative to the root
 
     @property
     def partial(self) -> bool:
-        return self.texts is not None
+        return self.texts is not None and not self.overlay
 
     def is_file(self, path: Path) -> bool:
-        return path.is_file() if self.texts is None else path in self.texts
+        if self.texts is not None and path in self.texts:
+            return True
+        return path.is_file() if not self.partial else False
 
     def read(self, path: Path) -> str:
-        text = read_text(path) if self.texts is None else check_text(self.texts[path])
+        text = check_text(self.texts[path]) if self.texts is not None and path in self.texts else read_text(path)
         self.read_texts[path.relative_to(self.root).as_posix()] = text
         return text
 
     def sections(self, folder: Path) -> list[Path]:
-        if self.texts is None:
-            return list_sections(folder)
-        return sorted(p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith("."))
+        found = set(list_sections(folder)) if not self.partial and folder.is_dir() else set()
+        if self.texts is not None:
+            found |= {p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith(".")}
+        return sorted(found)
 
 
 def _feed(digest, name: str, data: bytes | str) -> None:
