@@ -12,7 +12,7 @@ import re
 from .. import model as m
 from ..wordml import picture as pic
 from .base import Rendered
-from .compare import NotePairs, Op, align, calls, pair_notes, pair_notes_by_text
+from .compare import NotePairs, Op, align, calls, likeness, pair_notes, pair_notes_by_text
 from .markdown_edit import Unplaceable, numbers_in_order, renumber
 from .rewrite import Finding, Labels, SectionRewrite, unit_line
 from .source import SourceFile, front_matter_end
@@ -204,7 +204,13 @@ class Comparison:
             elif rewrite is not None and id(op.user) in rewrite.line_of:
                 line = rewrite.line_of[id(op.user)]
             else:
-                line = unit_line(op.after, body_start)
+                # a unit the alignment left unpaired (moves confuse it): the line of the block
+                # whose words it has, else of the block it follows
+                alike = max(base.units[1:], key=lambda b: likeness(b, op.user) if b.role == op.user.role else 0, default=None)
+                if alike is not None and alike.role == op.user.role and likeness(alike, op.user) >= 0.6:
+                    line = unit_line(alike, body_start)
+                else:
+                    line = unit_line(op.after, body_start)
             yield op.user, line
 
     def revisions(self) -> list[Finding]:

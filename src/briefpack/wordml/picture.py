@@ -386,6 +386,13 @@ class _Reader:
         marks = ("paragraph break added", "paragraph break deleted", "paragraph moved away", "paragraph moved here")
         if any(r.kind not in marks for r in para.revisions):  # the text's own change says it already
             para.revisions = [r for r in para.revisions if r.kind not in marks]
+        joined: list[Revision] = []
+        for rev in para.revisions:  # one change cut by a note call or a run boundary is one change
+            if joined and (joined[-1].kind, joined[-1].author) == (rev.kind, rev.author):
+                joined[-1] = Revision(rev.kind, rev.author, joined[-1].date, joined[-1].text + rev.text)
+            else:
+                joined.append(rev)
+        para.revisions = joined
         return Paragraph(
             style=style_name, inlines=_merge(para.inlines), numbering=num, bookmarks=tuple(para.bookmarks),
             ordinal=self.ordinals.get(id(p), -1), contents=para.contents, comments=tuple(para.comments),
