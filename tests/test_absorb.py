@@ -65,6 +65,7 @@ def lab(tmp_path_factory) -> Lab:
     build_pack(SAMPLE, out, formats=("docx",), each_topic=True)
     build_pack(REVIEW, out, formats=("docx",))
     build_pack(REVIEW, out, formats=("docx",), topics=["alpha"])
+    build_pack(SAMPLE, out, formats=("docx",), topics=["cybersecurity"], languages=["fr"])
     soffice = shutil.which("soffice") or shutil.which("libreoffice")
     if not soffice:
         pytest.skip("LibreOffice is not installed")
@@ -106,10 +107,10 @@ def test_an_unedited_sample_docx_absorbs_to_nothing_as_built_and_resaved(lab, to
         assert result.changes == [] and result.findings == [], (docx, result.findings)
 
 
-@pytest.mark.parametrize("name", ["review-full", "review-alpha"])
+@pytest.mark.parametrize("name", ["review-full", "review-alpha", "itu-pp-2014-cybersecurity-fr"])
 def test_an_unedited_review_docx_absorbs_to_nothing_as_built_and_resaved(lab, name):
     for docx in (lab.built(name), lab.resaved(name)):
-        result = absorb_docx(docx, REVIEW)
+        result = absorb_docx(docx, SAMPLE if name.startswith("itu") else REVIEW)
         assert result.changes == [] and result.findings == []
 
 
@@ -256,6 +257,27 @@ def test_sample_edits_keep_wrapping_labels_and_numbering(lab):
         ("held in Hyderabad, India,\n", "held in Hyderabad (India),\n"),
         ("    Development Sector (ITU-D).\n", "    Development Sector (ITU-D).\n\n[^adopted]: Adopted at Guadalajara.\n"),
     )}
+
+
+def test_a_french_docx_absorbs_into_the_translation_files(lab):
+    """The French edition's sections are the .fr.md files (Section.path), its cover title is
+    pack.yaml's `translations: fr: title`."""
+    def edit(d: Docx) -> None:
+        d.retype(d.paragraph("La plupart des initiatives"), "La plupart des", "Presque toutes les")
+        d.retype(d.note_paragraph("La CMDT-10 est la Conférence"), "tenue à", "réunie à")
+        d.retype(d.paragraph("Conférence de plénipotentiaires de l'UIT 2014"), "2014", "2014 (Busan)")
+
+    sources = lab.sources(SAMPLE)
+    changes = absorbed(lab.edited(lab.resaved("itu-pp-2014-cybersecurity-fr"), edit), sources)
+    french = (SAMPLE / "sections/08-cybersecurity.fr.md").read_text(encoding="utf-8")
+    assert changes == {
+        "sections/08-cybersecurity.fr.md": replaced(
+            french, ("La plupart des initiatives", "Presque toutes les initiatives"),
+            ("télécommunications tenue à\n", "télécommunications réunie à\n")),
+        "pack.yaml": replaced((SAMPLE / "pack.yaml").read_text(encoding="utf-8"),
+                              ("title: Conférence de plénipotentiaires de l'UIT 2014\n",
+                               "title: Conférence de plénipotentiaires de l'UIT 2014 (Busan)\n")),
+    }
 
 
 def test_titles_go_to_front_matter_and_pack_yaml_keeping_comments(lab):

@@ -46,7 +46,7 @@ class Provenance:
     topics: tuple[str, ...]  # topic ids; empty for the full pack
     version: str  # briefpack's version
     files: dict[str, str] = field(default_factory=dict)  # "pack.yaml", "sections/x.md" → text
-    language: str | None = None
+    language: str | None = None  # the edition's language (a translated edition's sections are its files)
 
     def encoded(self) -> bytes:
         return json.dumps({
@@ -63,12 +63,17 @@ def of_edition(edition, version: str) -> Provenance:
     if "pack.yaml" in pack.texts:
         files["pack.yaml"] = pack.texts["pack.yaml"]
     for section in edition.sections:
-        relative = section.path.relative_to(pack.root).as_posix()
-        if relative in pack.texts:
-            files[relative] = pack.texts[relative]
+        # a translation travels with its original, which the loader reads it against
+        for source in (getattr(section, "original", None), section):
+            if source is None:
+                continue
+            relative = source.path.relative_to(pack.root).as_posix()
+            if relative in pack.texts:
+                files[relative] = pack.texts[relative]
     return Provenance(
         pack=pack.meta.slug, title=pack.meta.title, edition=edition.name,
-        topics=tuple(t.id for t in edition.topics), version=version, files=files, language=pack.meta.language,
+        topics=tuple(t.id for t in edition.topics), version=version, files=files,
+        language=getattr(edition, "language", None) or pack.meta.language,
     )
 
 

@@ -234,7 +234,7 @@ def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style
         if texts == record.files:
             return {}
         try:
-            rebuilt = render_texts(root, texts, record.topics, style)
+            rebuilt = render_texts(root, texts, record.topics, style, record.language)
         except BaseProblem as exc:
             bad = {str(p.path): p for p in exc.problems}
             if attempt < 2:
@@ -286,7 +286,8 @@ def _mismatches(comparison: Comparison, rebuilt: Rendered) -> list[tuple[str, ob
         ops = comparison.ops[id(section)]
         base_of = {id(op.user): op.base for op in ops if op.user is not None}
         theirs = [u for u in user.units[1:] if id(u) not in skipped]
-        for op in align(mine.units[1:], theirs):
+        rebuilt_units = [u for u in mine.units[1:] if not (u.origin and u.origin[2] == "generated")]
+        for op in align(rebuilt_units, theirs):
             if op.kind == "keep":
                 continue
             unit = op.user
@@ -355,7 +356,7 @@ def _follow_renames(rebuilt: Rendered, comparison: Comparison) -> None:
 
 
 def _section_of(base: Rendered, path: str):
-    for section in base.pack.sections:
+    for section in base.edition.sections:
         if section.path.relative_to(base.pack.root).as_posix() == path:
             return section
     return None

@@ -43,9 +43,10 @@ class BaseProblem(Exception):
         self.problems = problems
 
 
-def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], style: Style) -> Rendered:
+def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], style: Style,
+                 language: str | None = None) -> Rendered:
     """Load a pack from `texts` (paths relative to `root`) and render the edition of `topics`
-    as a DOCX in memory, traced, then read it back."""
+    in `language` as a DOCX in memory, traced, then read it back."""
     from ..writers.docx.writer import DocxWriter
 
     loaded = read_pack(root, texts={name: text.encode("utf-8") for name, text in texts.items()})
@@ -53,7 +54,7 @@ def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], sty
         raise BaseProblem(loaded.errors or loaded.problems)
     pack = loaded.pack
     try:
-        edition = make_edition(pack, list(topics))
+        edition = make_edition(pack, list(topics), language=language)
     except Exception as exc:  # UsageError: a topic the embedded pack.yaml does not have
         raise BaseProblem([Problem(root / "pack.yaml", None, str(exc))]) from None
     traced: dict[int, tuple] = {}
@@ -74,7 +75,7 @@ def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], sty
 
 
 def load_base(record: Provenance, root: Path, style: Style) -> Rendered:
-    return render_texts(root, record.files, record.topics, style)
+    return render_texts(root, record.files, record.topics, style, record.language)
 
 
 __all__ = ["BaseProblem", "Rendered", "load_base", "render_texts", "SourceError"]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from .. import model as m
+from ..model.selection import make_edition
 from ..wordml import picture as pic
 from .base import Rendered
 from .compare import NotePairs, Op, align, calls, likeness, pair_notes, pair_notes_by_text
@@ -133,8 +134,12 @@ class Comparison:
         loaded = read_pack(self.base.pack.root, texts={k: v.encode("utf-8") for k, v in texts.items()})
         if loaded.pack is None:
             return
-        new_sections = {s.path: s for s in loaded.pack.sections}
-        for old in self.base.pack.sections:
+        try:
+            edition = make_edition(loaded.pack, [t.id for t in self.base.edition.topics], language=self.base.edition.language)
+        except Exception:  # the edited pack.yaml lost a topic: the check that rebuilds will say so
+            return
+        new_sections = {s.path: s for s in edition.sections}
+        for old in self.base.edition.sections:
             new = new_sections.get(old.path)
             if new is None:
                 continue
@@ -163,8 +168,19 @@ class Comparison:
                 continue
             old, new = " ".join(b.text.split()), " ".join(u.text.split())
             if old != new and new:
+                edition = self.base.edition
+                path = key
+                if not edition.in_source_language:
+                    # a translated edition's cover shows pack.yaml's words for its language
+                    translation = edition.pack.translations.get(edition.language)
+                    if translation is None or not getattr(translation, key, None):
+                        self.findings.append(Finding(PACK_FILE, None, f"the cover's {key} changed, but in this "
+                                                     f"{edition.language} edition it is the sources' own {key}: not "
+                                                     f"absorbed; add '{key}:' under 'translations: {edition.language}:'"))
+                        continue
+                    path = ("translations", edition.language, key)
                 try:
-                    text = replace_scalar(text, key, new)
+                    text = replace_scalar(text, path, new)
                 except YamlEditProblem as exc:
                     self.errors.append(Finding(PACK_FILE, None, f"the cover's {key} changed to '{new}' but {exc}", "error"))
         return text

@@ -192,6 +192,14 @@ class SectionRewrite:
             self.editor.replace(first, last + 1, new_lines[first:last + 1 + len(new_lines) - len(lines)])
 
     def apply(self, ops: list[Op], note: m.Footnote | None = None) -> None:
+        generated = [op for op in ops if op.base is not None and op.base.origin and op.base.origin[2] == "generated"]
+        for op in generated:  # the note that a section is not translated: the build writes it
+            if op.user is not None:
+                self.skipped.add(id(op.user))
+            if op.kind != "keep":
+                self.findings.append(Finding(self.source.path, self.line(op.base), "the note that this section is "
+                                             "not translated yet is written by briefpack: the edit is not absorbed"))
+        ops = [op for op in ops if op not in generated]
         deleted = [op.base for op in ops if op.kind == "delete"]
         if note is None:
             for unit in deleted:

@@ -14,20 +14,23 @@ class YamlEditProblem(Exception):
     pass
 
 
-def scalar_span(text: str, key: str) -> tuple[int, int, str] | None:
-    """(start, end, style) of the top-level `key`'s scalar value in `text`; None if absent."""
+def scalar_span(text: str, key: str | tuple[str, ...]) -> tuple[int, int, str] | None:
+    """(start, end, style) of the scalar value at `key` (a top-level key, or a path of keys
+    into nested mappings) in `text`; None if absent."""
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.YAMLError:
         return None
-    if not isinstance(node, yaml.MappingNode):
+    keys = (key,) if isinstance(key, str) else tuple(key)
+    for k, name in enumerate(keys):
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        node = next((v for kn, v in node.value if isinstance(kn, yaml.ScalarNode) and kn.value == name), None)
+        if node is None:
+            return None
+    if not isinstance(node, yaml.ScalarNode):
         return None
-    for key_node, value_node in node.value:
-        if isinstance(key_node, yaml.ScalarNode) and key_node.value == key:
-            if not isinstance(value_node, yaml.ScalarNode):
-                return None
-            return value_node.start_mark.index, value_node.end_mark.index, value_node.style or ""
-    return None
+    return node.start_mark.index, node.end_mark.index, node.style or ""
 
 
 def represent(value: str, style: str) -> str:
@@ -50,14 +53,15 @@ def _plain_ok(value: str) -> bool:
         return False
 
 
-def replace_scalar(text: str, key: str, value: str, offset: int = 0, stop: int | None = None) -> str:
+def replace_scalar(text: str, key: str | tuple[str, ...], value: str, offset: int = 0, stop: int | None = None) -> str:
     """`text` with the top-level `key` set to `value`; the YAML is `text[offset:stop]` (front
     matter inside a section file). Raises YamlEditProblem when the key is missing or its value
     is not a scalar."""
     yaml_text = text[offset:stop]
     span = scalar_span(yaml_text, key)
     if span is None:
-        raise YamlEditProblem(f"no '{key}:' value to change")
+        name = key if isinstance(key, str) else ": ".join(key)
+        raise YamlEditProblem(f"pack.yaml has no '{name}:' value to change")
     start, end, style = span
     if style in ("|", ">"):
         # a block scalar ends after its line break: keep that break

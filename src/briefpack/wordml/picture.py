@@ -653,7 +653,9 @@ class _Reader:
         shown = {**self.inherited, **shown}
         for el in rpr:
             tag = el.tag.rsplit("}", 1)[-1]
-            if shown.get(tag) == tuple(sorted((k.rsplit("}", 1)[-1], v) for k, v in el.attrib.items())):
+            inherited = dict(shown.get(tag, ()))
+            direct = {k.rsplit("}", 1)[-1]: v for k, v in el.attrib.items() if not k.endswith("}hint")}
+            if tag in shown and all(inherited.get(k) == v for k, v in direct.items()):
                 continue  # what the styles show anyway
             val = (wattr(el, "val") or "").lower()
             kind = None
