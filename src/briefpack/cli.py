@@ -390,6 +390,11 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, quiet):
             click.echo(finding_line(finding, root), err=True)
         click.secho(f"briefpack: error: {exc}", err=True, fg="red")
         sys.exit(1)
+    except Exception as exc:  # a DOCX shaped like nothing absorb has seen: say so, write nothing
+        status.clear()
+        click.secho(f"briefpack: error: {display_path(docx)} could not be absorbed ({type(exc).__name__}: {exc}); "
+                    "nothing was written. Please report this with the file if you can.", err=True, fg="red")
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

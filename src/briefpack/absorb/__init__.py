@@ -108,7 +108,8 @@ def absorb_docx(
         raise AbsorbError(f"{name}: {exc.message}") from None
     comparison = Comparison(base, user, record.files, name)
     if comparison.errors:
-        raise AbsorbError("the DOCX's sections do not match its sources", comparison.errors)
+        raise AbsorbError(f"{len(comparison.errors)} edit(s) cannot be absorbed safely; nothing was written",
+                          comparison.errors)
     revisions = comparison.revisions()
     if revisions:  # (only when they are kept: --accept-changes/--reject-changes resolve them)
         raise AbsorbError(
@@ -230,7 +231,8 @@ def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style
     for attempt in range(3):
         texts = comparison.texts(fresh)
         if comparison.errors:
-            raise AbsorbError("some edits cannot be placed in the sources", comparison.errors)
+            raise AbsorbError(f"{len(comparison.errors)} edit(s) cannot be placed in the sources; nothing was written",
+                              comparison.errors)
         if texts == record.files:
             return {}
         try:
@@ -240,8 +242,8 @@ def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style
             if attempt < 2:
                 fresh |= _all_changed(comparison)
                 continue
-            raise AbsorbError("the edited sources would not load (a bug in absorb: please report it); nothing was written",
-                              [Finding(str(p.path), p.line, p.message, "error") for p in bad.values()]) from None
+            raise AbsorbError("with these edits the sources would not load; nothing was written",
+                              [Finding(_relative(p.path, root), p.line, p.message, "error") for p in bad.values()]) from None
         wrong = _mismatches(comparison, rebuilt)
         if not wrong:
             return {path: text for path, text in texts.items() if text != record.files[path]}
@@ -371,6 +373,13 @@ def _relines(findings: list[Finding], maps: dict[str, dict[int, int]], today: di
             line = maps[f.path].get(line - 1, line - 1) + 1
         out.append(Finding(f.path, line, f.message, f.severity))
     return out
+
+
+def _relative(path, root: Path) -> str:
+    try:
+        return Path(path).relative_to(root).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _indent(text: str) -> str:

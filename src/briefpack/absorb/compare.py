@@ -52,8 +52,8 @@ def align(base: list[Unit], user: list[Unit]) -> list[Op]:
     last = None
     for op in ops:
         if op.kind == "insert":
-            op.after = last
-        else:
+            op.after = last  # the last base unit that stays: a new unit never goes into deleted lines
+        elif op.kind != "delete":
             last = op.base
     return ops
 
@@ -83,6 +83,8 @@ def _pair(base: list[Unit], user: list[Unit]) -> list[tuple[int, int]]:
     n, k = len(base), len(user)
     if not n or not k:
         return []
+    if n == k and all(compatible(b, u) for b, u in zip(base, user)):
+        return [(i, i) for i in range(n)]  # rewritten in place, however much (a retyped cell)
     if n * k > MAX_PAIRING:
         return [(i, i) for i in range(min(n, k)) if compatible(base[i], user[i])]
     score = [[0.0] * (k + 1) for _ in range(n + 1)]

@@ -41,6 +41,7 @@ class Comparison:
         self.renamed: dict[str, str] = {}  # anchors a renamed title or heading changed: old → new
         self._match_sections()
         self._pair_notes()
+        self._dangling_note_references()
 
     # ------------------------------------------------------------------ structure
 
@@ -89,6 +90,17 @@ class Comparison:
             user_ids = [c.note for u in user.units for c in calls(u) if not c.repeat]
             pair_notes_by_text(base_ids, user_ids, self.base_notes, self.user_notes, self.pairs)
 
+    def _dangling_note_references(self) -> None:
+        """A later call of a note (a NOTEREF field) whose first call was deleted points nowhere:
+        Word shows a stale number, then an error. What was meant cannot be told."""
+        for section, base, user in self.sections:
+            body_start = front_matter_end(self.files[self.path_of(section)].split("\n"))
+            for unit, line in self._user_units_with_lines(section, base, user, None):
+                if any(c.repeat and not c.note for c in calls(unit)):
+                    self.errors.append(Finding(self.path_of(section), line, "a later call of a footnote whose first "
+                                               "call was deleted (a cross-reference that now points nowhere): delete "
+                                               "it too, or keep the first call", "error"))
+
     # ------------------------------------------------------------------ rewriting
 
     def texts(self, fresh: set[int]) -> dict[str, str]:
@@ -113,6 +125,10 @@ class Comparison:
                 rewrite.ops = self.ops[id(section)]
                 rewrite.notes()
                 text = rewrite.editor.result()
+                lines = text.split("\n")
+                if source.lines[source.body_start:] and not "".join(lines[front_matter_end(lines):]).strip():
+                    raise Unplaceable(source.body_start + 1, "all of the section's text was deleted in the DOCX: "
+                                      "absorb does not delete section files; delete the file yourself")
                 if text != source.text and numbers_in_order(source.lines, source.body_start):
                     text = renumber(text, front_matter_end(text.split("\n")))
                 texts[path] = text

@@ -145,7 +145,8 @@ def containers(nodes) -> list[Node]:
 
 
 def _key(node: Node) -> tuple:
-    return (node.kind, node.plain(), node.target if node.kind in ("link", "image") else "", node.label)
+    # a picture from the DOCX has no source path: it is known by its place and its alt text
+    return (node.kind, node.plain(), node.target if node.kind == "link" else "", node.label)
 
 
 def transfer(old: list[Node], new: list[Node]) -> None:
@@ -182,6 +183,10 @@ def transfer(old: list[Node], new: list[Node]) -> None:
                     n.label = o.label
                 if o.target == n.target and o.title == n.title and o.label and not n.label:
                     n.label = o.label
+            elif n.kind == "image":
+                n.markup = o.markup
+                if not n.target:
+                    n.target, n.title = o.target, o.title
             else:
                 n.markup = o.markup
 

@@ -184,9 +184,10 @@ def _row_units(table: pic.Table, trace) -> list[Unit]:
         for cell in row.cells:
             inlines: list = []
             for p in pic.walk(cell.blocks):
-                if inlines:
-                    inlines.append(pic.Break())  # a second paragraph in a cell: a line break in Markdown
-                inlines.extend(p.inlines)
+                if inlines:  # a Markdown table cell holds one line: a second paragraph runs on
+                    issues.append(pic.Issue("a second paragraph in a table cell (joined to the first)", pic.plain(p.inlines)))
+                    inlines.append(pic.Text(" "))
+                inlines.extend(i if not isinstance(i, pic.Break) else pic.Text(" ", frozenset(), i.link) for i in p.inlines)
                 issues += p.issues
                 comments += p.comments
                 revisions += p.revisions
