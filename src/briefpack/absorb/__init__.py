@@ -158,8 +158,8 @@ def _still_builds(root: Path, result: Absorbed) -> None:
     def key(problem) -> tuple:
         return (str(problem.path), problem.message)
 
-    before = {key(p) for p in read_pack(root).errors}
     after = read_pack(root, texts={c.path: c.new.encode("utf-8") for c in result.changes}, overlay=True)
+    before = {key(p) for p in read_pack(root).errors} if after.errors else set()
     new = [p for p in after.errors if key(p) not in before]
     if new:
         raise AbsorbError(

@@ -63,7 +63,7 @@ def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], sty
         # the element is kept with its entry: lxml reuses a proxy's id once nothing holds it
         traced[id(element)] = (section, node, role, element)
 
-    writer = DocxWriter(edition, style.data("reference.docx"), RenderOptions(timestamp=_STAMP), trace=trace)
+    writer = DocxWriter(edition, style.data("reference.docx"), RenderOptions(timestamp=_STAMP), trace=trace, rasterize=False)
     writer.build()
     body = writer.doc.element.body
     body_trace = {n: traced[i][:3] for i, n in block_ordinals(body).items() if i in traced}

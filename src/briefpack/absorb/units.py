@@ -162,7 +162,8 @@ def _unit(p: pic.Paragraph, role: str, level: int, kind: str, trace) -> Unit:
 
 
 def _figure(p: pic.Paragraph, caption: pic.Paragraph, trace) -> Unit:
-    drawings = tuple(i for i in p.inlines if isinstance(i, pic.Drawing))
+    # the caption is the figure's text (the Markdown alt); the picture's own alt text follows it
+    drawings = tuple(pic.Drawing("", i.link) for i in p.inlines if isinstance(i, pic.Drawing))
     others = tuple(i for i in p.inlines if not isinstance(i, pic.Drawing) and not (isinstance(i, pic.Text) and not i.text.strip()))
     issues = p.issues + caption.issues
     if others:

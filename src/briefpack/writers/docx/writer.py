@@ -60,7 +60,8 @@ def _no_trace(element, section, node, role) -> None:
 
 
 class DocxWriter(m.Visitor):
-    def __init__(self, edition: m.Edition, reference: bytes, options, trace: Trace | None = None) -> None:
+    def __init__(self, edition: m.Edition, reference: bytes, options, trace: Trace | None = None,
+                 rasterize: bool = True) -> None:
         import docx
         from docx.blkcntnr import BlockItemContainer
 
@@ -68,6 +69,9 @@ class DocxWriter(m.Visitor):
         self.edition = edition
         self.options = options
         self.trace = trace or _no_trace
+        #: False: an SVG's stand-in PNG is a placeholder (a document rendered to be read back,
+        #: not looked at, need not spend a second rasterising)
+        self.rasterize = rasterize
         self.doc = docx.Document(io.BytesIO(reference))
         body = self.doc.element.body
         for child in list(body):
@@ -634,9 +638,14 @@ class DocxWriter(m.Visitor):
             # client; a plain placeholder only if the SVG cannot be rasterised.
             w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
             try:
+                if not self.rasterize:
+                    raise RasterError("not rasterised")
                 data = svg_to_png(resource.data, 1600)  # sharp in print at text width
             except RasterError as exc:
-                LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
+                if not self.rasterize:
+                    exc = None
+                if exc is not None:
+                    LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
                 data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
         else:
             data = resource.data
