@@ -542,3 +542,55 @@ def test_the_record_is_in_properties_word_accepts(lab):
                                   "05-resolutions-overview.md", "08-cybersecurity.md", "11-abbreviations.md"))
     assert "# The sample pack" in record.files["pack.yaml"]  # YAML comments travel too
     json.dumps(record.topics)
+
+
+# --------------------------------------------------------------------------- generated packs
+
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from pack_strategies import valid_body  # noqa: E402
+from test_properties import titled, write_generated  # noqa: E402
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(bodies=st.lists(valid_body, min_size=1, max_size=2), pick=st.integers(0, 10**6))
+def test_generated_packs_absorb_their_own_docx_to_nothing_and_a_retyped_word_exactly_or_refuse(tmp_path_factory, bodies, pick):
+    """Whatever the Markdown, the DOCX built from it reads back as its sources; a word retyped in
+    Word is either absorbed — and then the sources rebuild to that very text — or refused cleanly."""
+    from briefpack.sources.loader import read_pack
+
+    root = write_generated(tmp_path_factory.mktemp("gen"), titled(bodies))
+    if read_pack(root).errors:
+        return
+    out = root / "out"
+    build_pack(root, out, formats=("docx",))
+    docx = out / "fuzz-full.docx"
+    result = absorb_docx(docx, root)
+    assert result.changes == [] and result.findings == []
+
+    doc = Docx(docx.read_bytes())
+    texts = [t for t in doc.doc.iter(w("t")) if t.text and t.text.strip() and _in_section_body(t)]
+    if not texts:
+        return
+    target = texts[pick % len(texts)]
+    target.text = target.text.rstrip() + " retyped"
+    edited = out / "edited.docx"
+    edited.write_bytes(doc.save())
+    try:
+        result = absorb_docx(edited, root)
+    except AbsorbError as exc:
+        assert exc.findings and all(f.message for f in exc.findings)
+        return
+    write_absorbed(result)
+    build_pack(root, out, formats=("docx",))
+    assert _docx_text(docx) == _docx_text(edited)
+
+
+def _in_section_body(t) -> bool:
+    p = next(a for a in t.iterancestors() if a.tag == w("p"))
+    style = p.find(f"{w('pPr')}/{w('pStyle')}")
+    name = style.get(w("val")) if style is not None else ""
+    return not name.startswith(("TOC", "Title", "Subtitle", "Cover", "Classification", "Heading1", "Credits")) and \
+        not any(a.tag == w("hyperlink") for a in t.iterancestors())

@@ -18,6 +18,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .. import __version__
 from ..errors import BriefpackError, display_path
 from ..options import Progress, _quiet
 from ..provenance import Provenance, ProvenanceError, from_properties
@@ -121,6 +122,9 @@ def absorb_docx(
     texts = _checked_texts(comparison, root, record, style)
     comparison.report()
     findings = comparison.findings + comparison.findings_rewrite
+    if record.version != __version__:
+        findings.insert(0, Finding(name, None, f"built by briefpack {record.version}, absorbed by {__version__}: where "
+                                   "the two write a DOCX differently, that shows as edits here; check the diff"))
 
     result = Absorbed(docx, root, record, docx_sha256=hashlib.sha256(data).hexdigest())
     maps: dict[str, dict[int, int]] = {}

@@ -135,9 +135,17 @@ def regions(picture: pic.Picture, trace=None) -> list[Region]:
             continue
         if role == "caption":
             role = "figure"  # a caption whose picture was deleted: still the figure's text
+        if _blank(block, role):
+            i += 1  # an empty paragraph (Enter pressed twice) is space, not text
+            continue
         out[-1].units.append(_unit(block, role, level, kind, trace))
         i += 1
     return out
+
+
+def _blank(p: pic.Paragraph, role: str) -> bool:
+    return role in ("body", "quote", "continue", "heading", "credits") and not normalise(p.inlines) \
+        and not p.comments and not p.revisions and not p.issues
 
 
 def note_units(note: pic.Note, trace=None) -> NoteUnits:
@@ -150,6 +158,8 @@ def note_units(note: pic.Note, trace=None) -> NoteUnits:
         role, level, kind = role_of(block.style, block.numbering)
         if role not in ("item", "continue", "code", "hr", "quote", "heading"):
             role, level, kind = "body", 0, ""
+        if _blank(block, role):
+            continue
         units.append(_unit(block, role, level, kind, trace))
     return NoteUnits(note.id, units, trace.get(note.ordinal))
 
