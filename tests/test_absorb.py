@@ -147,6 +147,14 @@ def test_what_word_varies_is_no_edit(lab):
         link_p.remove(inline)
         reference = links[0]
         reference.set(w("tgtFrame"), "_blank")
+        # the autolink as a simple field
+        auto = links[2]
+        target = rels[auto.get(f"{{{_R}}}id")]
+        simple = auto.makeelement(w("fldSimple"), {w("instr"): f' HYPERLINK "{target}" '})
+        for r in list(auto):
+            simple.append(r)
+        auto.addnext(simple)
+        link_p.remove(auto)
 
     docx = lab.edited(lab.resaved("review-full"), wordish)
     result = absorb_docx(docx, REVIEW)
@@ -544,6 +552,10 @@ def test_the_record_is_in_properties_word_accepts(lab):
                                   "05-resolutions-overview.md", "08-cybersecurity.md", "11-abbreviations.md"))
     assert "# The sample pack" in record.files["pack.yaml"]  # YAML comments travel too
     json.dumps(record.topics)
+    # and LibreOffice keeps them as they are
+    with zipfile.ZipFile(lab.resaved("itu-pp-2014-cybersecurity")) as z:
+        resaved = etree.fromstring(z.read("docProps/custom.xml"))
+    assert {p.get("name"): p[0].text or "" for p in resaved} == dict(zip(names, values))
 
 
 # --------------------------------------------------------------------------- generated packs

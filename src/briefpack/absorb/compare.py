@@ -120,20 +120,6 @@ def calls(unit: Unit) -> list[pic.NoteCall]:
     return [i for i in inlines if isinstance(i, pic.NoteCall)]
 
 
-def _call_context(unit: Unit) -> list[str]:
-    """For each call of a unit: the last words between it and the call before it (what pairs
-    the calls of a changed unit: a call added next to another has no words of its own)."""
-    out, before = [], ""
-    inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
-    for node in inlines:
-        if isinstance(node, pic.NoteCall):
-            out.append(("r" if node.repeat else "") + " ".join(before.split()[-3:]))
-            before = ""
-        elif isinstance(node, pic.Text):
-            before += node.text
-    return out
-
-
 @dataclass
 class NotePairs:
     base_to_user: dict[str, str] = field(default_factory=dict)
@@ -188,7 +174,8 @@ def pair_notes(ops: list[Op], base_notes: dict[str, NoteUnits], user_notes: dict
 
 
 def _call_context_plain(unit: Unit) -> list[str]:
-    """Like `_call_context`, for first calls only."""
+    """For each first call of a unit: the last words between it and the call before it (a call
+    added next to another has no words of its own)."""
     out, before = [], ""
     inlines = unit.inlines if unit.role != "row" else tuple(i for c in unit.cells for i in c)
     for node in inlines:

@@ -17,7 +17,7 @@ from .compare import NotePairs, Op, align, calls, likeness, pair_notes, pair_not
 from .markdown_edit import Unplaceable, numbers_in_order, renumber
 from .rewrite import Finding, Labels, SectionRewrite, unit_line
 from .source import SourceFile, front_matter_end
-from .units import NoteUnits, Region, Unit, inline_signature, note_units, regions
+from .units import Region, Unit, inline_signature, note_units, regions
 from .yaml_edit import YamlEditProblem, replace_scalar
 
 PACK_FILE = "pack.yaml"
@@ -94,7 +94,6 @@ class Comparison:
         """A later call of a note (a NOTEREF field) whose first call was deleted points nowhere:
         Word shows a stale number, then an error. What was meant cannot be told."""
         for section, base, user in self.sections:
-            body_start = front_matter_end(self.files[self.path_of(section)].split("\n"))
             for unit, line in self._user_units_with_lines(section, base, user, None):
                 if any(c.repeat and not c.note for c in calls(unit)):
                     self.errors.append(Finding(self.path_of(section), line, "a later call of a footnote whose first "

@@ -16,8 +16,7 @@ import difflib
 import re
 from dataclasses import dataclass, field
 
-from .. import model as m
-from .markdown_write import Habits, Node, render, safe_line_start, transfer, wrap
+from .markdown_write import Habits, Node, render, safe_line_start, wrap
 from .source import Leaf, SourceFile
 
 
@@ -274,11 +273,6 @@ def heading_line(level: int, text: str) -> str:
 
 def new_paragraph_lines(nodes: list[Node], habits: Habits, first_prefix: str, prefix: str) -> list[str]:
     return wrap(safe_line_start(render(nodes, habits)), habits.width, first_prefix, prefix)
-
-
-def model_item_of(source: SourceFile, node) -> m.ListItem | None:
-    chain = source.chain(node)
-    return next((c for c in reversed(chain) if isinstance(c, m.ListItem)), None)
 
 
 # --------------------------------------------------------------------------- ordered lists

@@ -15,8 +15,8 @@ from .compare import NotePairs, Op, align, calls
 from .markdown_edit import (
     Editor, Unplaceable, heading_line, is_ordered, item_marker, new_paragraph_lines, next_marker,
 )
-from .markdown_write import Node, hidden_links, map_position, plain, render, transfer, tree, wrap, wrap_range
-from .source import Leaf, SourceFile
+from .markdown_write import Node, hidden_links, map_position, plain, render, safe_line_start, transfer, tree, wrap, wrap_range
+from .source import SourceFile
 from .units import NoteUnits, Region, Unit
 from .yaml_edit import YamlEditProblem, replace_scalar
 
@@ -536,7 +536,7 @@ class SectionRewrite:
             state["last_item"] = (level, new_marker)
             state["context"] = context[: context.index(sibling)] + [sibling]
             first = indent + new_marker + " "
-            lines = wrap(_safe(text), self.habits.width, first, " " * len(first))
+            lines = wrap(safe_line_start(text), self.habits.width, first, " " * len(first))
             return lines, not loose and kind_ok
         # one level deeper than the anchor's item (or a new list)
         if items:
@@ -550,7 +550,7 @@ class SectionRewrite:
             new_marker = "1)"
         state["last_item"] = (level, new_marker)
         first = indent + new_marker + " "
-        lines = wrap(_safe(text), self.habits.width, first, " " * len(first))
+        lines = wrap(safe_line_start(text), self.habits.width, first, " " * len(first))
         return lines, bool(items)
 
     # ------------------------------------------------------------------ notes
@@ -638,12 +638,6 @@ def unit_line(unit: Unit | None, body_start: int) -> int:
     if getattr(node, "span", None):
         return node.span[0]
     return body_start + 1
-
-
-def _safe(text: str) -> str:
-    from .markdown_write import safe_line_start
-
-    return safe_line_start(text)
 
 
 def _note_indent(source: SourceFile, note: m.Footnote) -> str:

@@ -34,6 +34,7 @@ A_NS = "http://schemas.openxmlformats.org/drawingml/2006/main"
 WP_NS = "http://schemas.openxmlformats.org/drawingml/2006/wordprocessingDrawing"
 PIC_NS = "http://schemas.openxmlformats.org/drawingml/2006/picture"
 MC_NS = "http://schemas.openxmlformats.org/markup-compatibility/2006"
+M_NS = "http://schemas.openxmlformats.org/officeDocument/2006/math"
 FRAME_NAMES = {"_blank", "_top", "_self", "_parent", "_new"}
 
 # --------------------------------------------------------------------------- the picture
@@ -453,8 +454,7 @@ class _Reader:
                 self.open_bookmarks.pop(wattr(child, "id") or "", None)
             elif tag in (w("commentRangeStart"),):
                 para.comments.append(wattr(child, "id") or "")
-            elif tag == f"{{http://schemas.openxmlformats.org/officeDocument/2006/math}}oMath" or \
-                    tag == f"{{http://schemas.openxmlformats.org/officeDocument/2006/math}}oMathPara":
+            elif tag in (f"{{{M_NS}}}oMath", f"{{{M_NS}}}oMathPara"):
                 para.issues.append(Issue("equation", ""))
             elif tag == f"{{{MC_NS}}}AlternateContent":
                 para.issues.append(Issue("text box or drawing", _text_of(child)))
