@@ -338,8 +338,9 @@ def check(sources):
 @click.option("--reject-changes", is_flag=True, help="Take tracked changes in the DOCX as rejected.")
 @click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
               help="The style folder the DOCX was built with, if not the house style.")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching the http(s) images the sources name, as the build did.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the files changed (with --write) or the diff, and errors.")
-def absorb(docx, sources, write, accept_changes, reject_changes, style, quiet):
+def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_remote, quiet):
     """Bring the edits made to a briefpack DOCX in Word back into the Markdown sources.
 
     The DOCX carries the sources it was built from, so absorb sees exactly what the reviewers
@@ -367,7 +368,7 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, quiet):
     changes = "accept" if accept_changes else "reject" if reject_changes else "keep"
     status = _Status(quiet)
     try:
-        result = absorb_docx(docx, sources, changes=changes, style_dir=style, progress=status)
+        result = absorb_docx(docx, sources, changes=changes, style_dir=style, allow_remote=allow_remote, progress=status)
         status.clear()
         for finding in result.findings:
             click.echo(finding_line(finding, result.sources), err=True)

@@ -68,7 +68,7 @@ class Absorbed:
 
 def absorb_docx(
     docx: Path | str, sources: Path | str = "sources", *, changes: str = "keep",
-    style_dir: Path | str | None = None, progress: Progress = _quiet,
+    style_dir: Path | str | None = None, allow_remote: bool = False, progress: Progress = _quiet,
 ) -> Absorbed:
     """Compare a reviewed DOCX with what it was built from and work out the edits to the sources.
     Writes nothing. Raises `AbsorbError` when the edits cannot be absorbed safely."""
@@ -96,7 +96,7 @@ def absorb_docx(
 
     progress("absorb", "rendering the DOCX as it was built")
     try:
-        base = load_base(record, root, style)
+        base = load_base(record, root, style, allow_remote)
     except BaseProblem as exc:
         raise AbsorbError(
             f"{name}: the sources this DOCX was built from do not load any more here "
@@ -119,7 +119,7 @@ def absorb_docx(
         )
 
     progress("absorb", "comparing")
-    texts = _checked_texts(comparison, root, record, style)
+    texts = _checked_texts(comparison, root, record, style, allow_remote)
     comparison.report()
     findings = comparison.findings + comparison.findings_rewrite
     if record.version != __version__:
@@ -150,11 +150,11 @@ def absorb_docx(
                           "was written", conflicts)
     result.findings = _relines(findings, maps, today)
     if result.changes:
-        _still_builds(root, result)
+        _still_builds(root, result, allow_remote)
     return result
 
 
-def _still_builds(root: Path, result: Absorbed) -> None:
+def _still_builds(root: Path, result: Absorbed, allow_remote: bool) -> None:
     """The pack, with the edits, must load as well as it does today: a section title changed in
     Word changes its anchor, and a link to it from a section this DOCX does not hold would break."""
     from ..sources.loader import read_pack
@@ -162,8 +162,9 @@ def _still_builds(root: Path, result: Absorbed) -> None:
     def key(problem) -> tuple:
         return (str(problem.path), problem.message)
 
-    after = read_pack(root, texts={c.path: c.new.encode("utf-8") for c in result.changes}, overlay=True)
-    before = {key(p) for p in read_pack(root).errors} if after.errors else set()
+    after = read_pack(root, texts={c.path: c.new.encode("utf-8") for c in result.changes}, overlay=True,
+                      allow_remote=allow_remote)
+    before = {key(p) for p in read_pack(root, allow_remote=allow_remote).errors} if after.errors else set()
     new = [p for p in after.errors if key(p) not in before]
     if new:
         raise AbsorbError(
@@ -228,7 +229,7 @@ def _today(root: Path, record: Provenance, name: str) -> dict[str, str]:
     return today
 
 
-def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style) -> dict[str, str]:
+def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style, allow_remote: bool) -> dict[str, str]:
     """The edited texts, checked by building them again: every block must read back as the
     review has it. A block that does not is written afresh; one that still does not stops."""
     fresh: set[int] = set()
@@ -240,7 +241,7 @@ def _checked_texts(comparison: Comparison, root: Path, record: Provenance, style
         if texts == record.files:
             return {}
         try:
-            rebuilt = render_texts(root, texts, record.topics, style, record.language)
+            rebuilt = render_texts(root, texts, record.topics, style, record.language, allow_remote)
         except BaseProblem as exc:
             bad = {str(p.path): p for p in exc.problems}
             if attempt < 2:

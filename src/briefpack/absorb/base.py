@@ -44,12 +44,12 @@ class BaseProblem(Exception):
 
 
 def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], style: Style,
-                 language: str | None = None) -> Rendered:
+                 language: str | None = None, allow_remote: bool = False) -> Rendered:
     """Load a pack from `texts` (paths relative to `root`) and render the edition of `topics`
     in `language` as a DOCX in memory, traced, then read it back."""
     from ..writers.docx.writer import DocxWriter
 
-    loaded = read_pack(root, texts={name: text.encode("utf-8") for name, text in texts.items()})
+    loaded = read_pack(root, texts={name: text.encode("utf-8") for name, text in texts.items()}, allow_remote=allow_remote)
     if loaded.errors or loaded.pack is None:
         raise BaseProblem(loaded.errors or loaded.problems)
     pack = loaded.pack
@@ -74,8 +74,8 @@ def render_texts(root: Path, texts: dict[str, str], topics: tuple[str, ...], sty
     return Rendered(pack, edition, picture, body_trace, note_trace, bookmarks)
 
 
-def load_base(record: Provenance, root: Path, style: Style) -> Rendered:
-    return render_texts(root, record.files, record.topics, style, record.language)
+def load_base(record: Provenance, root: Path, style: Style, allow_remote: bool = False) -> Rendered:
+    return render_texts(root, record.files, record.topics, style, record.language, allow_remote)
 
 
 __all__ = ["BaseProblem", "Rendered", "load_base", "render_texts", "SourceError"]

@@ -20,6 +20,15 @@ from .markdown_write import Habits, Node, render, safe_line_start, wrap
 from .source import Leaf, SourceFile
 
 
+#: a word, as absorb compares them: what lies between ASCII spaces, tabs and line ends (a
+#: no-break space binds two words into one, as it does in print)
+WORD = re.compile(r"[^ \t\n\r\f\v]+")
+
+
+def words(text: str) -> list[str]:
+    return WORD.findall(text)
+
+
 class Unplaceable(Exception):
     """An edit this file's structure gives no safe place for (message for the user)."""
 
@@ -71,7 +80,7 @@ class Editor:
         lead = first_line[: leaf.segments[0].start]
         last = leaf.segments[-1]
         trail = src.lines[last.line][last.end:]
-        if render(old, self.habits).split() == render(new, self.habits).split():
+        if words(render(old, self.habits)) == words(render(new, self.habits)):
             return  # the same Markdown either way (a reference link's new address goes in its definition)
         if not fresh:
             lines = word_edit(src.lines, leaf.segments, render(old, self.habits), render(new, self.habits))
@@ -143,10 +152,10 @@ class Editor:
 def word_edit(lines: list[str], segments, old: str, new: str) -> list[str] | None:
     """The segment lines with `old` → `new` applied word by word to the text as it stands in the
     file; None when the file's words and `old` have too little in common to do that."""
-    old_words, new_words = old.split(), new.split()
+    old_words, new_words = words(old), words(new)
     toks = []  # (line index in `lines`, start, end)
     for seg in segments:
-        for match in re.finditer(r"\S+", lines[seg.line][seg.start:seg.end]):
+        for match in WORD.finditer(lines[seg.line][seg.start:seg.end]):
             toks.append((seg.line, seg.start + match.start(), seg.start + match.end()))
     file_words = [lines[l][s:e] for l, s, e in toks]
     if not toks:
@@ -184,13 +193,13 @@ def word_edit(lines: list[str], segments, old: str, new: str) -> list[str] | Non
 
     content_start = pos(0)
     replacements = []  # (start, end, text) in `text`
-    for c1, c2, words in gaps:
-        words = list(words)
+    for c1, c2, new_gap in gaps:
+        new_gap = list(new_gap)
         if c2 > c1:
             start, stop = pos(c1), pos(c2 - 1, end=True)
             seps = [text[pos(k, True):pos(k + 1)] for k in range(c1, c2 - 1)]
-            if words:
-                replacements.append((start, stop, _join(words, seps, at_start=start == content_start)))
+            if new_gap:
+                replacements.append((start, stop, _join(new_gap, seps, at_start=start == content_start)))
             else:
                 before = text[pos(c1 - 1, True):start] if c1 > 0 else None
                 after = text[stop:pos(c2)] if c2 < len(toks) else None
@@ -206,10 +215,10 @@ def word_edit(lines: list[str], segments, old: str, new: str) -> list[str] | Non
         else:
             if c1 > 0:
                 at = pos(c1 - 1, True)
-                replacements.append((at, at, " " + _join(words, [], at_start=False)))
+                replacements.append((at, at, " " + _join(new_gap, [], at_start=False)))
             else:
                 at = pos(0)
-                replacements.append((at, at, _join(words, [], at_start=True) + " "))
+                replacements.append((at, at, _join(new_gap, [], at_start=True) + " "))
     out = text
     for start, stop, new_text in sorted(replacements, reverse=True):
         out = out[:start] + new_text + out[stop:]

@@ -213,7 +213,7 @@ def _row_units(table: pic.Table, trace) -> list[Unit]:
 
 # --------------------------------------------------------------------------- signatures
 
-_SPACE = re.compile(r"\s+")
+_SPACE = re.compile(r"[ \t\n\r\f\v]+")  # a no-break space is a character, not layout
 
 
 def normalise(inlines) -> tuple:
