@@ -22,9 +22,8 @@ def where(finding: Finding, sources: Path) -> str:
 
 
 def finding_line(finding: Finding, sources: Path) -> str:
+    """`file:line: author: text` for a comment, `file:line: not absorbed: …` and the like for the rest."""
     label = "" if finding.severity in ("error", "comment") else f"{KINDS.get(finding.severity, finding.severity)}: "
-    if finding.severity == "comment":
-        label = "comment: "
     return f"{where(finding, sources)}: {label}{finding.message}"
 
 
