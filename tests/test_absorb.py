@@ -390,7 +390,9 @@ def test_comments_and_formatting_are_reported_at_their_lines(lab):
     assert [c.path for c in result.changes] == ["sections/03-alpha.md"]
     shown = CliRunner().invoke(main, ["absorb", str(docx), "--sources", str(REVIEW)])
     assert shown.exit_code == 0
-    assert f"{REVIEW / 'sections/01-forms.md'}:10: Ana Reviewer: Is this the right link?\n" in shown.stderr
+    from briefpack.errors import display_path
+
+    assert f"{display_path(REVIEW / 'sections/01-forms.md')}:10: Ana Reviewer: Is this the right link?\n" in shown.stderr
     assert [f"{f.path}:{f.line}: {f.message}" for f in result.findings] == [
         "sections/01-forms.md:6: colour on “strong words”: direct formatting a Markdown source cannot hold",
         "sections/01-forms.md:10: Ana Reviewer: Is this the right link?",
