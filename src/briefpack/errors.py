@@ -18,11 +18,18 @@ _UNSHOWABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u20
 _ESCAPES = {"\n": "\\n", "\t": "\\t", "\r": "\\r"}
 
 
-def shown(text: object) -> str:
+def shown(text: object, *, keep_tabs: bool = False) -> str:
     """`text` safe to print on a terminal: every control, separator or bidi character written as
     an escape (\\n, \\x1b, \\u202e), so a file name or key holding one can neither colour the
-    screen nor print a fake line. Used for every user-supplied string the CLI prints."""
-    return _UNSHOWABLE.sub(lambda m: _ESCAPES.get(m.group(), f"\\x{ord(m.group()):02x}" if ord(m.group()) < 256 else f"\\u{ord(m.group()):04x}"), str(text))
+    screen nor print a fake line. Used for every user-supplied string the CLI prints
+    (`keep_tabs` for a diff, whose tabs are text)."""
+    def escape(match: re.Match) -> str:
+        char = match.group()
+        if keep_tabs and char == "\t":
+            return char
+        return _ESCAPES.get(char, f"\\x{ord(char):02x}" if ord(char) < 256 else f"\\u{ord(char):04x}")
+
+    return _UNSHOWABLE.sub(escape, str(text))
 
 
 def display_path(path: Path | None) -> str:

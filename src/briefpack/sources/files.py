@@ -149,7 +149,8 @@ def read_source_text(root: Path, relative: str | Path, *, base: Path | None = No
 
 def check_text(data: bytes) -> str:
     """The rules for source text, for bytes from a file or from memory: size, not binary, UTF-8,
-    no control character; line ends made `\\n`; line and paragraph separators read as spaces."""
+    no control character; line ends made `\\n`. (Line and paragraph separators are kept: the
+    loader reads them as spaces when it parses, see `SEPARATORS`; absorb writes them back.)"""
     if len(data) > MAX_TEXT_BYTES:
         raise ResourceProblem(
             f"text is {len(data) / 1048576:.1f} MB; the limit for one source file is {_megabytes(MAX_TEXT_BYTES)}: split it"
@@ -171,7 +172,7 @@ def check_text(data: bytes) -> str:
         raise ResourceProblem(
             f"contains the control character U+{ord(bad.group()):04X}, which no document can hold: delete it", line
         )
-    return SEPARATORS.sub(" ", text)
+    return text
 
 
 def list_sections(folder: Path) -> list[Path]:
@@ -194,6 +195,17 @@ def _kind(mode: int) -> str:
 
 def _megabytes(limit: int) -> str:
     return f"{limit / 1048576:g} MB"
+
+
+def read_document(path: Path, limit: int) -> bytes:
+    """A document the user names on the command line (a DOCX to absorb): through the same door,
+    with the folder it is in as root (a link the user named is followed: they chose it), so it
+    too must be a regular file, and its cap applies to what is read."""
+    try:
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ResourceProblem(f"'{path}' cannot be resolved ({exc})") from None
+    return read_source_bytes(resolved.parent, resolved.name, limit=limit, what="document")
 
 
 def _similar_name(path: Path) -> str:
@@ -249,3 +261,48 @@ def load_style(folder: Path | None = None) -> Style:
     if problems:
         raise SourceError(problems)
     return Style(root=root, files=files)
+
+
+def write_texts(root: Path, texts: dict[str, str]) -> list[Path]:
+    """Replace source files inside `root` (paths relative to it) with new texts — all of them
+    or none: every new text is written to a temporary file beside its target first, then each
+    is renamed into place; if a rename fails, the files already replaced get their old bytes
+    back. A file keeps its line endings (CRLF stays CRLF), byte-order mark and permissions.
+    Only files that exist are replaced: this never creates a file."""
+    import tempfile
+
+    plans = []  # (target, temporary, old bytes)
+    try:
+        for relative, text in texts.items():
+            target = resolve_inside(root, relative)
+            if not target.is_file():
+                raise ResourceProblem(f"'{relative}' is not a file in {root}")
+            old = target.read_bytes()
+            data = text.replace("\n", "\r\n") if b"\r\n" in old else text
+            raw = data.encode("utf-8")
+            if old.startswith(b"\xef\xbb\xbf"):
+                raw = b"\xef\xbb\xbf" + raw
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            plans.append((target, Path(tmp), old))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+    except BaseException:
+        for _, tmp, _ in plans:
+            tmp.unlink(missing_ok=True)
+        raise
+    done = []
+    try:
+        for target, tmp, old in plans:
+            os.replace(tmp, target)
+            done.append((target, old))
+    except BaseException:
+        for target, old in done:  # put back what was already replaced
+            with open(target, "wb") as fh:
+                fh.write(old)
+        for _, tmp, _ in plans:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [target for target, _, _ in plans]

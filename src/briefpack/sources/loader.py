@@ -18,7 +18,7 @@ import string
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
@@ -27,7 +27,7 @@ from ..i18n.labels import LABEL_KEYS, has_built_in
 from ..i18n.languages import is_language_tag
 from ..model.naming import AnchorRegistry, is_slug, slugify
 from .annexes import AnnexCache
-from .files import ResourceProblem, list_sections, read_source_text, source_folder
+from .files import SEPARATORS, ResourceProblem, check_text, list_sections, read_source_text, source_folder
 from .images import ImageCache
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
@@ -72,15 +72,25 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False) -> m.Pack:
+def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote)
+    result = read_pack(folder, allow_remote=allow_remote, texts=texts)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
+def read_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, overlay: bool = False,
+) -> LoadResult:
+    """The pack and every problem found.
+
+    `texts` reads pack.yaml and the sections from memory instead of the folder: paths relative
+    to the folder ("pack.yaml", "sections/08-x.md") → bytes, as a DOCX carries the sources it was
+    built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
+    link into a section they leave out is not an error. With `overlay`, the texts replace some
+    files of the folder and the rest is read as usual (edits checked before they are written).
+    Images and annexes always come from the folder, through `files.py`."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -88,11 +98,12 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest)
+    reader = _Texts(root, texts, overlay)
+    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest, reader)
     language = meta.language if meta is not None else "en"
     images = ImageCache(root)
     sections, translation_digests = _read_sections(
-        root, topics, problems, allow_remote, digest, images, topics_known=meta is not None,
+        root, topics, problems, allow_remote, digest, images, reader, topics_known=meta is not None,
         language=language, translations=translations,
     )
     if meta is None or problems.has_errors:
@@ -100,8 +111,48 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
     pack = m.Pack(
         meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest(),
         translations=MappingProxyType(translations), translation_digests=MappingProxyType(translation_digests),
+        texts=reader.read_texts,
     )
     return LoadResult(pack, sorted_problems(problems.items))
+
+
+class _Texts:
+    """Where pack.yaml and the section files come from: the folder, or texts in memory."""
+
+    def __init__(self, root: Path, texts: Mapping[str, bytes] | None, overlay: bool = False):
+        self.root = root
+        self.texts = None if texts is None else {root / name: data for name, data in texts.items()}
+        self.overlay = overlay
+        self.read_texts: dict[str, str] = {}  # what was read, by path relative to the root
+
+    @property
+    def partial(self) -> bool:
+        return self.texts is not None and not self.overlay
+
+    def is_file(self, path: Path) -> bool:
+        """Whether there is something to read at `path` (the door then says if it may be read:
+        a FIFO or a link leading out is reported as such, not as a missing file)."""
+        if self.texts is not None and path in self.texts:
+            return True
+        return os.path.lexists(path) if not self.partial else False
+
+    def read(self, path: Path) -> str:
+        """The text at `path` for parsing: from memory under `check_text`'s rules, or from the
+        folder through the door (`read_source_text`). What was read is recorded byte for byte
+        (the DOCX carries it); the text parsed has its line and paragraph separators as spaces."""
+        relative = path.relative_to(self.root)
+        if self.texts is not None and path in self.texts:
+            text = check_text(self.texts[path])
+        else:
+            text = read_source_text(self.root, relative)
+        self.read_texts[relative.as_posix()] = text
+        return SEPARATORS.sub(" ", text)
+
+    def sections(self, folder: Path) -> list[Path]:
+        found = set(list_sections(folder)) if not self.partial and folder.is_dir() else set()
+        if self.texts is not None:
+            found |= {p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith(".")}
+        return sorted(found)
 
 
 def _feed(digest, name: str, data: bytes | str) -> None:
@@ -114,13 +165,13 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 
 
 def _read_pack_yaml(
-    root: Path, path: Path, problems: Problems, digest
+    root: Path, path: Path, problems: Problems, digest, reader: _Texts,
 ) -> tuple[m.PackMeta | None, tuple[m.Topic, ...], dict[str, m.PackTranslation]]:
-    if not os.path.lexists(path):
+    if not reader.is_file(path):
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, (), {}
     try:
-        text = read_source_text(root, PACK_FILE)
+        text = reader.read(path)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
@@ -359,26 +410,29 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache, *,
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache,
+    reader: _Texts, *,
     topics_known: bool, language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
 ) -> tuple[tuple[m.Section, ...], dict[str, str]]:
     """The sections in pack order, and per translated language the digest of its files."""
     translations = translations or {}
-    try:
-        folder = source_folder(root, SECTIONS_DIR)
-    except ResourceProblem as exc:
-        missing = exc.message.startswith("no ")
-        problems.error(root / SECTIONS_DIR, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there" if missing else exc.message)
-        return (), {}
-    for other in sorted(folder.iterdir()):
-        if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
-            if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-                problems.warning(other, None, "not a section (only *.md files are read)")
-    originals, translated = _split_translations(list_sections(folder), translations, problems)
+    folder = root / SECTIONS_DIR
+    if not reader.partial:  # (texts from memory are the sections: the folder need not hold them)
+        try:
+            folder = source_folder(root, SECTIONS_DIR)
+        except ResourceProblem as exc:
+            missing = exc.message.startswith("no ")
+            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there" if missing else exc.message)
+            return (), {}
+        for other in sorted(folder.iterdir()):
+            if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
+                if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                    problems.warning(other, None, "not a section (only *.md files are read)")
+    originals, translated = _split_translations(reader.sections(folder), translations, problems)
     headers = []
     sections_ok = True
     for path in originals:
-        header = _read_header(root, path, problems)
+        header = _read_header(path, problems, reader)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -429,7 +483,7 @@ def _read_sections(
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
-    if sections_ok:
+    if sections_ok and not reader.partial:
         for path, anchor, line in internal_links:
             if anchor not in anchors.taken:
                 hint = _did_you_mean(anchor, anchors.taken)
@@ -439,8 +493,8 @@ def _read_sections(
     for lang in translations:
         lang_digest = hashlib.sha256()
         _read_translations(
-            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, images,
-            check_links=sections_ok,
+            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, images, reader,
+            check_links=sections_ok and not reader.partial,
         )
         language_digests[lang] = lang_digest.hexdigest()
     return tuple(sections), language_digests
@@ -489,7 +543,7 @@ _TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\
 
 def _read_translations(
     root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
-    problems: Problems, allow_remote: bool, digest, images: ImageCache, *, check_links: bool,
+    problems: Problems, allow_remote: bool, digest, images: ImageCache, reader: _Texts, *, check_links: bool,
 ) -> None:
     """The translations into one language, each parsed like its original and attached to it
     (`Section.translations[lang]`). Headings get anchors from their own text, unique among the
@@ -499,7 +553,7 @@ def _read_translations(
     internal_links: list[tuple[Path, str, int]] = []
     for path, original_path in files:
         original = by_file.get(original_path.name)
-        header = _read_header(root, path, problems)
+        header = _read_header(path, problems, reader)
         if header is None:
             continue
         _feed(digest, f"translation {path.name}", header.text)
@@ -560,9 +614,9 @@ def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tu
     return value, line
 
 
-def _read_header(root: Path, path: Path, problems: Problems) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
     try:
-        text = read_source_text(root, path.relative_to(root))
+        text = reader.read(path)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None
