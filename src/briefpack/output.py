@@ -9,7 +9,8 @@
   renames the journal lists are completed and the manifest brought up to date. Temporary files
   of builds killed earlier are removed.
 - The manifest (`.briefpack-manifest.json`) records the hash of each file written and the
-  fingerprint of the inputs it came from. A file whose hash no longer matches was edited by hand
+  fingerprint of the inputs it came from (and the hash of an edited DOCX whose edits `absorb`
+  took back into the sources). A file whose hash no longer matches was edited by hand
   (someone worked on the DOCX): it is never overwritten silently — checked before rendering
   and again right before the files are replaced, since a user may save while a build renders.
   A file whose fingerprint matches the current inputs is up to date and need not be rebuilt.
@@ -190,6 +191,8 @@ class OutputFolder:
             for name, entry in (files or {}).items() if isinstance(files, dict) else ():
                 if isinstance(name, str) and isinstance(entry, dict) and isinstance(entry.get("sha256"), str):
                     entries[name] = {"sha256": entry["sha256"], "fingerprint": str(entry.get("fingerprint", ""))}
+                    if isinstance(entry.get("absorbed"), str):
+                        entries[name]["absorbed"] = entry["absorbed"]
             self._manifest = {"files": entries}
         return self._manifest
 
@@ -240,9 +243,23 @@ class OutputFolder:
         recorded = self._entry(name).get("sha256")
         if recorded is None:
             return EditedFile(path, "it was not written by briefpack (or its record is lost)")
-        if value != recorded:
+        if value != recorded and value != self._entry(name).get("absorbed"):
             return EditedFile(path, "it was changed after briefpack wrote it")
         return None
+
+    def mark_absorbed(self, name: str, sha: str) -> bool:
+        """Record that the edits in `name` — the file whose hash is `sha` — went back into the
+        sources (`briefpack absorb --write`): the next build may replace it without --force.
+        False when this folder has no record of the file."""
+        entry = self._entry(name)
+        if not entry:
+            return False
+        entry["absorbed"] = sha
+        try:
+            self._replace_manifest()
+        except OSError as exc:
+            raise _plain_error("writing", self.manifest_path, exc) from None
+        return True
 
     def up_to_date(self, name: str, fingerprint: str) -> bool:
         entry = self._entry(name)

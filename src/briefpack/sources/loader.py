@@ -12,12 +12,13 @@ from __future__ import annotations
 import datetime as _dt
 import difflib
 import hashlib
+import os
 import re
 import string
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
@@ -25,7 +26,9 @@ from .markdown import BodyContext, parse_body
 from ..i18n.labels import LABEL_KEYS, has_built_in
 from ..i18n.languages import is_language_tag
 from ..model.naming import AnchorRegistry, is_slug, slugify
-from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .annexes import AnnexCache
+from .files import SEPARATORS, ResourceProblem, check_text, list_sections, read_source_text, source_folder
+from .images import ImageCache
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"
@@ -36,6 +39,12 @@ PACK_KEYS = (
     "keywords", "topics", "page_size", "section_break", "annexes", "labels", "translations",
 )
 TOPIC_KEYS = ("title", "aliases")
+#: words a topic may not be called: 'all' marks sections in every pack, 'full' names the full
+#: pack's files (…-full.pdf), which a topic of that name would overwrite
+RESERVED_TOPICS = {
+    "all": "'all' is reserved (it marks sections that go into every pack)",
+    "full": "'full' is reserved (the full pack's files are named …-full.pdf): name the topic otherwise",
+}
 SECTION_KEYS = ("title", "topics", "order", "contributors")
 TRANSLATION_KEYS = ("title", "translation_of", "translators")
 PACK_TRANSLATION_KEYS = ("title", "subtitle", "classification", "topics", "labels")
@@ -63,15 +72,25 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False) -> m.Pack:
+def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote)
+    result = read_pack(folder, allow_remote=allow_remote, texts=texts)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
+def read_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, overlay: bool = False,
+) -> LoadResult:
+    """The pack and every problem found.
+
+    `texts` reads pack.yaml and the sections from memory instead of the folder: paths relative
+    to the folder ("pack.yaml", "sections/08-x.md") → bytes, as a DOCX carries the sources it was
+    built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
+    link into a section they leave out is not an error. With `overlay`, the texts replace some
+    files of the folder and the rest is read as usual (edits checked before they are written).
+    Images and annexes always come from the folder, through `files.py`."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -79,10 +98,12 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest)
+    reader = _Texts(root, texts, overlay)
+    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest, reader)
     language = meta.language if meta is not None else "en"
+    images = ImageCache(root)
     sections, translation_digests = _read_sections(
-        root, topics, problems, allow_remote, digest, topics_known=meta is not None,
+        root, topics, problems, allow_remote, digest, images, reader, topics_known=meta is not None,
         language=language, translations=translations,
     )
     if meta is None or problems.has_errors:
@@ -90,8 +111,48 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
     pack = m.Pack(
         meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest(),
         translations=MappingProxyType(translations), translation_digests=MappingProxyType(translation_digests),
+        texts=reader.read_texts,
     )
     return LoadResult(pack, sorted_problems(problems.items))
+
+
+class _Texts:
+    """Where pack.yaml and the section files come from: the folder, or texts in memory."""
+
+    def __init__(self, root: Path, texts: Mapping[str, bytes] | None, overlay: bool = False):
+        self.root = root
+        self.texts = None if texts is None else {root / name: data for name, data in texts.items()}
+        self.overlay = overlay
+        self.read_texts: dict[str, str] = {}  # what was read, by path relative to the root
+
+    @property
+    def partial(self) -> bool:
+        return self.texts is not None and not self.overlay
+
+    def is_file(self, path: Path) -> bool:
+        """Whether there is something to read at `path` (the door then says if it may be read:
+        a FIFO or a link leading out is reported as such, not as a missing file)."""
+        if self.texts is not None and path in self.texts:
+            return True
+        return os.path.lexists(path) if not self.partial else False
+
+    def read(self, path: Path) -> str:
+        """The text at `path` for parsing: from memory under `check_text`'s rules, or from the
+        folder through the door (`read_source_text`). What was read is recorded byte for byte
+        (the DOCX carries it); the text parsed has its line and paragraph separators as spaces."""
+        relative = path.relative_to(self.root)
+        if self.texts is not None and path in self.texts:
+            text = check_text(self.texts[path])
+        else:
+            text = read_source_text(self.root, relative)
+        self.read_texts[relative.as_posix()] = text
+        return SEPARATORS.sub(" ", text)
+
+    def sections(self, folder: Path) -> list[Path]:
+        found = set(list_sections(folder)) if not self.partial and folder.is_dir() else set()
+        if self.texts is not None:
+            found |= {p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith(".")}
+        return sorted(found)
 
 
 def _feed(digest, name: str, data: bytes | str) -> None:
@@ -104,13 +165,13 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 
 
 def _read_pack_yaml(
-    root: Path, path: Path, problems: Problems, digest
+    root: Path, path: Path, problems: Problems, digest, reader: _Texts,
 ) -> tuple[m.PackMeta | None, tuple[m.Topic, ...], dict[str, m.PackTranslation]]:
-    if not path.is_file():
+    if not reader.is_file(path):
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, (), {}
     try:
-        text = read_text(path)
+        text = reader.read(path)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
@@ -146,8 +207,10 @@ def _read_pack_yaml(
     labels = _labels(v, data.get("labels"), ("labels",), language)
     translations = _translations(v, data.get("translations"), language, topics)
     annexes = _annexes(root, v, data.get("annexes"))
+    fed: set[int] = set()
     for annex in annexes:
-        _feed(digest, f"annex {annex.title}", annex.resource.data)
+        _feed(digest, f"annex {annex.title}", b"" if id(annex.resource) in fed else annex.resource.data)
+        fed.add(id(annex.resource))
     fields = dict(
         subtitle=v.string(data, "subtitle"),
         date=v.date(data, "date"),
@@ -281,8 +344,8 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         if not is_slug(tid):
             v.err(where, f"topic id '{tid}' must be a lower-case slug (letters, digits, hyphens)")
             continue
-        if tid == "all":
-            v.err(where, "'all' is reserved (it marks sections that go into every pack)")
+        if tid in RESERVED_TOPICS:
+            v.err(where, RESERVED_TOPICS[tid])
             continue
         if spec is None:
             spec = {}
@@ -295,7 +358,9 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         for i, alias in enumerate(v.string_list(spec, "aliases", path=where)):
             if not is_slug(alias):
                 v.err(where + ("aliases", i), f"alias '{alias}' must be a lower-case slug")
-            elif alias in names or alias in raw or alias == "all":
+            elif alias in RESERVED_TOPICS:
+                v.err(where + ("aliases", i), f"alias {RESERVED_TOPICS[alias]}")
+            elif alias in names or alias in raw:
                 v.err(where + ("aliases", i), f"alias '{alias}' is already used by topic '{names.get(alias, alias)}'")
             else:
                 names[alias] = tid
@@ -312,6 +377,7 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
         v.err(("annexes",), "annexes must be a list of {title: …, file: annexes/x.pdf}")
         return ()
     out = []
+    annexes = AnnexCache(root)
     for i, item in enumerate(raw):
         where = ("annexes", i)
         if isinstance(item, str):
@@ -321,12 +387,12 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
             continue
         v.unknown_keys(item, ("title", "file"), where)
         try:
-            resource = read_annex(resolve_inside(root, item["file"]))
+            resource, sizes = annexes.read(item["file"])
         except ResourceProblem as exc:
             v.err(where + ("file",), f"annex: {exc.message}")
             continue
         title = item.get("title") or Path(item["file"]).stem.replace("-", " ").replace("_", " ").capitalize()
-        out.append(m.Annex(title=str(title), resource=resource))
+        out.append(m.Annex(title=str(title), resource=resource, page_sizes=sizes))
     return tuple(out)
 
 
@@ -344,24 +410,29 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool,
-    language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache,
+    reader: _Texts, *,
+    topics_known: bool, language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
 ) -> tuple[tuple[m.Section, ...], dict[str, str]]:
     """The sections in pack order, and per translated language the digest of its files."""
     translations = translations or {}
     folder = root / SECTIONS_DIR
-    if not folder.is_dir():
-        problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
-        return (), {}
-    for other in sorted(folder.iterdir()):
-        if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
-            if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-                problems.warning(other, None, "not a section (only *.md files are read)")
-    originals, translated = _split_translations(list_sections(folder), translations, problems)
+    if not reader.partial:  # (texts from memory are the sections: the folder need not hold them)
+        try:
+            folder = source_folder(root, SECTIONS_DIR)
+        except ResourceProblem as exc:
+            missing = exc.message.startswith("no ")
+            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there" if missing else exc.message)
+            return (), {}
+        for other in sorted(folder.iterdir()):
+            if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
+                if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                    problems.warning(other, None, "not a section (only *.md files are read)")
+    originals, translated = _split_translations(reader.sections(folder), translations, problems)
     headers = []
     sections_ok = True
     for path in originals:
-        header = _read_header(path, problems)
+        header = _read_header(path, problems, reader)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -399,7 +470,7 @@ def _read_sections(
         section_id = anchors.claim(title, "section")
         ctx = BodyContext(
             path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
-            load_image=_image_loader(root, h.path, allow_remote, digest),
+            load_image=_image_loader(images, h.path, allow_remote, digest),
         )
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
@@ -412,7 +483,7 @@ def _read_sections(
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
-    if sections_ok:
+    if sections_ok and not reader.partial:
         for path, anchor, line in internal_links:
             if anchor not in anchors.taken:
                 hint = _did_you_mean(anchor, anchors.taken)
@@ -422,8 +493,8 @@ def _read_sections(
     for lang in translations:
         lang_digest = hashlib.sha256()
         _read_translations(
-            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest,
-            check_links=sections_ok,
+            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, images, reader,
+            check_links=sections_ok and not reader.partial,
         )
         language_digests[lang] = lang_digest.hexdigest()
     return tuple(sections), language_digests
@@ -472,7 +543,7 @@ _TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\
 
 def _read_translations(
     root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
-    problems: Problems, allow_remote: bool, digest, *, check_links: bool,
+    problems: Problems, allow_remote: bool, digest, images: ImageCache, reader: _Texts, *, check_links: bool,
 ) -> None:
     """The translations into one language, each parsed like its original and attached to it
     (`Section.translations[lang]`). Headings get anchors from their own text, unique among the
@@ -482,7 +553,7 @@ def _read_translations(
     internal_links: list[tuple[Path, str, int]] = []
     for path, original_path in files:
         original = by_file.get(original_path.name)
-        header = _read_header(path, problems)
+        header = _read_header(path, problems, reader)
         if header is None:
             continue
         _feed(digest, f"translation {path.name}", header.text)
@@ -500,7 +571,7 @@ def _read_translations(
             continue
         ctx = BodyContext(
             path=path, first_line=header.body_line, anchors=registry, problems=problems,
-            load_image=_image_loader(root, path, allow_remote, digest),
+            load_image=_image_loader(images, path, allow_remote, digest),
         )
         if not header.body.strip():
             problems.error(path, header.body_line, "the translation is empty: write its text below the front matter, or delete the file")
@@ -543,9 +614,9 @@ def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tu
     return value, line
 
 
-def _read_header(path: Path, problems: Problems) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
     try:
-        text = read_text(path)
+        text = reader.read(path)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None
@@ -593,24 +664,25 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
     return tuple(dict.fromkeys(out))
 
 
-def _image_loader(root: Path, section_path: Path, allow_remote: bool, digest):
+def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool, digest):
     def load(src: str) -> m.Resource:
         resource = _load_image(src)
-        _feed(digest, f"image {src}", resource.data)
+        key = (id(digest), id(resource))
+        if key not in images.digested:  # each image once in a digest, however often it is shown
+            images.digested.add(key)
+            _feed(digest, f"image {src}", resource.data)
         return resource
 
     def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
                 raise ResourceProblem("remote images are not fetched: save the image in the sources folder, or build with --allow-remote")
-            from .remote import fetch_image
-
-            return fetch_image(src)
+            return images.remote(src)
         if ":" in src.split("/")[0]:
             raise ResourceProblem("only image files inside the sources folder can be used")
         from urllib.parse import unquote
 
-        return read_image(resolve_inside(root, unquote(src), base=section_path.parent))
+        return images.local(unquote(src), section_path.parent)
 
     return load
 

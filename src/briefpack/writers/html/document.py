@@ -15,7 +15,6 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-import jinja2
 from markupsafe import Markup
 
 from ... import model as m
@@ -26,6 +25,7 @@ from .body import HtmlBody
 from .breaks import break_long_text, break_long_words
 from ...options import RenderOptions
 from ...style import Style
+from .templates import render_template
 from .urls import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
 
 TEMPLATE = "pack.html.j2"
@@ -46,7 +46,17 @@ class AnnexPlaceholder:
 
     @property
     def pages(self) -> list[dict]:
-        return [{"page_name": f"annex-{self.number}-{i}", "width": w, "height": h} for i, (w, h) in enumerate(self.page_sizes)]
+        return [annex_page(w, h) for w, h in self.page_sizes]
+
+
+def annex_page(width: float, height: float) -> dict:
+    """An annex page as the templates name it: pages of one size share one page name, so the
+    print document holds one @page rule per size — WeasyPrint matches every page against every
+    rule, and a rule per page made a 1,000-page annex take a minute to lay out."""
+    def ident(value: float) -> str:
+        return f"{value:g}".replace(".", "_").replace("-", "m")
+
+    return {"page_name": f"annex-{ident(width)}x{ident(height)}", "width": width, "height": height}
 
 
 def long_date(value: _dt.date | None, language: str = "en") -> str:
@@ -75,25 +85,6 @@ def running_head(value) -> str:
     if " " in cut[RUNNING_HEAD_CHARS // 2:]:
         cut = cut[: cut.rindex(" ")]
     return break_long_text(cut.rstrip(" ,;:.-") + "…")
-
-
-def _environment(style: Style) -> jinja2.Environment:
-    def load(name: str):
-        path = "templates/" + name
-        if not style.has(path):
-            return None
-        return style.text(path), f"{style.root}/{path}", lambda: True
-
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(load),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["long_date"] = long_date  # {{ some_date | long_date(language) }}
-    env.filters["running_head"] = running_head
-    return env
 
 
 def render_html(
@@ -195,6 +186,8 @@ def render_html(
             }
             for a in annexes
         ],
+        # each annex page size once, for the @page rules
+        "annex_page_sizes": [annex_page(w, h) for w, h in dict.fromkeys(size for a in annexes for size in a.page_sizes)],
         # the pack's language: fixed words, direction ('ltr'/'rtl'), script family for fonts
         "labels": edition.labels,
         "dir": doc_dir,
@@ -206,6 +199,6 @@ def render_html(
         "asset": asset,
         "base_url": STYLE_BASE if for_print else "",
     }
-    html = _environment(style).get_template(TEMPLATE).render(context)
+    html = render_template(style, TEMPLATE, context)  # sandboxed (see templates)
     # WeasyPrint's layout of a word it cannot break is super-linear in its length (see breaks)
     return break_long_words(html) if for_print else html
