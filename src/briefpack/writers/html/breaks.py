@@ -41,7 +41,11 @@ _SEGMENT = re.compile(
 # unbreakable, a no-break space included.
 _UNIT = r"(?:&#?\w{1,32};|[^ \t\n\r\f\u200b<&])"
 _UNITS = re.compile(_UNIT)
-_RUN = re.compile(f"{_UNIT}+")
+_SPACES = " \t\n\r\f\u200b"
+_SPACE = re.compile(f"[{_SPACES}]")
+# (a plain character class, much quicker to scan than _UNIT; an entity counts as several
+# characters here, so its run gets breaks a little sooner)
+_LONG_RUN = re.compile(f"[^{_SPACES}]{{{LONGEST + 1},}}")
 _TAG_NAME = re.compile(r"</?\s*([a-zA-Z][\w-]*)")
 #: Elements a word may run through (phrasing elements that do not break a line).
 _INLINE = frozenset(
@@ -53,7 +57,7 @@ def break_long_words(html: str) -> str:
     """`html` with a break opportunity every `PIECE` characters inside each run of more than
     `LONGEST` characters of text that has none."""
     parts: list[str] = []
-    run: list[tuple[int, int, int]] = []  # pieces of the current run: (part index, start, end)
+    run: list[tuple[int, int, int]] = []  # pieces of the run still open: (part index, start, end)
     run_length = 0
     inserts: dict[int, list[int]] = {}  # part index → offsets where a break goes
 
@@ -64,6 +68,8 @@ def break_long_words(html: str) -> str:
         run.clear()
         run_length = 0
 
+    # Per text segment, only its first and last words can belong to a run that goes on through
+    # inline elements; the words between are found long or not by one regular expression.
     for segment in _SEGMENT.finditer(html):
         tag = segment.group(1)
         if tag is not None:
@@ -75,24 +81,28 @@ def break_long_words(html: str) -> str:
         text = segment.group(3)
         index = len(parts)
         parts.append(text)
-        found = False
-        for match in _RUN.finditer(text):
-            found = True
-            if match.start() > 0:
-                close()  # white space before it
-            run.append((index, match.start(), match.end()))
-            run_length += match.end() - match.start()  # an entity counts as several: breaks come sooner
-            if match.end() < len(text):
-                close()  # white space after it
-        if not found:
-            close()
+        space = _SPACE.search(text)
+        if space is None:  # one word, all of it part of the open run
+            run.append((index, 0, len(text)))
+            run_length += len(text)  # an entity counts as several characters: breaks come sooner
+            continue
+        if space.start():
+            run.append((index, 0, space.start()))
+            run_length += space.start()
+        close()
+        last_space = max(text.rfind(c) for c in _SPACES)
+        for match in _LONG_RUN.finditer(text, space.end(), last_space + 1):
+            _plan_breaks(parts, [(index, match.start(), match.end())], inserts)
+        if last_space + 1 < len(text):
+            run.append((index, last_space + 1, len(text)))
+            run_length = len(text) - last_space - 1
     close()
     if not inserts:
         return html
     for index, offsets in inserts.items():
         text = parts[index]
         pieces, last = [], 0
-        for offset in offsets:
+        for offset in sorted(offsets):
             pieces += [text[last:offset], BREAK]
             last = offset
         pieces.append(text[last:])
@@ -115,7 +125,7 @@ def _plan_breaks(parts: list[str], run: list[tuple[int, int, int]], inserts: dic
             offsets.pop()
 
 
-_PLAIN_RUN = re.compile(f"[^ \\t\\n\\r\\f\\u200b]{{{LONGEST + 1},}}")
+_PLAIN_RUN = _LONG_RUN
 
 
 def break_long_text(text: str) -> str:
