@@ -91,22 +91,24 @@ def test_the_long_word_is_printed_whole_with_invisible_breaks(long_word_build):
 def test_break_opportunities_go_only_into_text_of_long_runs():
     from briefpack.writers.html.breaks import BREAK, LONGEST, PIECE, break_long_text, break_long_words
 
-    short = "<p>ordinary words, even Donaudampfschifffahrtsgesellschaft, stay whole</p>"
+    short = "<p>ordinary words, even Donaudampfschifffahrtsgesellschaft, and addresses such as https://www.itu.int/en/ITU-D/Cybersecurity/Pages/global-cybersecurity-index.aspx stay whole</p>"
     assert break_long_words(short) == short
-    word = "x" * (2 * PIECE + 3)
+    word = "x" * (LONGEST + 3)
     html = f'<html><head><title>{word}</title><style>.a{{b:{word}}}</style></head><body><p title="{word}">{word}</p><!-- {word} --></body></html>'
     out = break_long_words(html)
-    assert out.count(BREAK) == 2  # only the paragraph's text
-    assert f"<p title=\"{word}\">{'x' * PIECE}{BREAK}{'x' * PIECE}{BREAK}xxx</p>" in out
+    pieces = [word[i:i + PIECE] for i in range(0, len(word), PIECE)]
+    assert out.count(BREAK) == len(pieces) - 1  # only the paragraph's text
+    assert f"<p title=\"{word}\">{BREAK.join(pieces)}</p>" in out
     # a run goes on through inline elements, not into the next paragraph or cell
     inline = "<p>" + "a<em>b</em>" * (LONGEST // 2 + 1) + "</p>"
     assert BREAK in break_long_words(inline)
-    blocks = "<p>" + "a" * 40 + "</p><p>" + "b" * 40 + "</p>"
+    blocks = "<p>" + "a" * (LONGEST - 10) + "</p><p>" + "b" * (LONGEST - 10) + "</p>"
     assert break_long_words(blocks) == blocks
     # entities count as one character and are never cut
     entities = "<p>" + "&amp;" * (PIECE + 30) + "</p>"
     assert "&am" + BREAK not in break_long_words(entities) and BREAK in break_long_words(entities)
-    assert break_long_text("y" * 60).count("\u200b") == 2
+    assert break_long_text("y" * (LONGEST + 1)).count("\u200b") == LONGEST // PIECE
+    assert break_long_text("y" * LONGEST) == "y" * LONGEST
 
 
 # ---------------------------------------------------------------------------- many footnotes

@@ -12,7 +12,8 @@ opportunity every `PIECE` characters, written twice:
 - a `<wbr>` element after it, which ends WeasyPrint's text box there (its `::before` is another
   zero-width space), so each text box WeasyPrint measures stays short.
 Neither prints nor reaches the PDF's text layer (Pango draws no glyph for U+200B). Runs of up to
-`LONGEST` characters are left alone: hyphenation keeps working on real words.
+`LONGEST` characters are left alone: hyphenation keeps working on real words, and the usual long
+web address costs nothing extra (each break is two more boxes to lay out and draw).
 
 A run is text with no white space, across inline elements (`<em>`, `<a>`, `<span>`…) but not
 across others (a new paragraph, cell or line starts a new run). Applied to the finished
@@ -25,9 +26,9 @@ from __future__ import annotations
 import re
 
 #: Longer runs of characters with no break opportunity get some.
-LONGEST = 48
+LONGEST = 96
 #: Characters between two added break opportunities.
-PIECE = 24
+PIECE = 32
 #: What marks a break opportunity inside a long run of the HTML.
 BREAK = "\u200b<wbr>"
 
