@@ -182,7 +182,7 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
             once(False)
 
         try:
-            watch_folders(folders, rebuild)
+            watch_folders(folders, rebuild, ignore=[Path(out)])
         except KeyboardInterrupt:
             click.echo("stopped watching", err=True)
 
