@@ -6,6 +6,7 @@ Every problem is collected with its file and line; `load_pack` raises them toget
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import hashlib
@@ -18,6 +19,7 @@ from ..errors import Problem, Problems, SourceError, sorted_problems
 from .markdown import BodyContext, parse_body
 from ..model.naming import AnchorRegistry, is_slug, slugify
 from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .parse_cache import CachedParse, ImageUse, ParseCache, failure
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"
@@ -47,15 +49,17 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False) -> m.Pack:
+def load_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCache | None = None) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote)
+    result = read_pack(folder, allow_remote=allow_remote, cache=cache)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
+def read_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCache | None = None) -> LoadResult:
+    """The pack and every problem found. `cache`: parses kept from the previous load of this
+    pack (a long-running `serve` or `build --watch`); only changed sections are parsed again."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -64,7 +68,9 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False) -> LoadResult:
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
     meta, topics = _read_pack_yaml(root, pack_path, problems, digest)
-    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None)
+    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None, cache=cache)
+    if cache is not None:
+        cache.end_load()
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
     pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest())
@@ -217,7 +223,8 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool,
+    cache: ParseCache | None = None,
 ) -> tuple[m.Section, ...]:
     folder = root / SECTIONS_DIR
     if not folder.is_dir():
@@ -265,18 +272,17 @@ def _read_sections(
             sections_ok = False
             continue
         titles[key] = h.path
-        section_id = anchors.claim(title, "section")
-        ctx = BodyContext(
-            path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
-            load_image=_image_loader(root, h.path, allow_remote, digest),
-        )
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
-        body = parse_body(h.body, ctx)
-        internal_links += [(h.path, a, line) for a, line in ctx.internal_links]
+        parsed = _parse_body(root, h, allow_remote, digest, cache)
+        problems.items.extend(parsed.problems)
+        internal_links += [(h.path, a, line) for a, line in parsed.internal_links]
+        # pack-unique anchors, claimed in reading order: the title, then the headings
+        section_id = anchors.claim(title, "section")
+        blocks, footnotes = _unique_anchors(parsed.body, anchors)
         sections.append(m.Section(
             id=section_id, title=title, path=h.path, topics=section_topics, order=order,
-            contributors=contributors, children=body.blocks, footnotes=body.footnotes,
+            contributors=contributors, children=blocks, footnotes=footnotes,
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
@@ -338,12 +344,64 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
     return tuple(dict.fromkeys(out))
 
 
-def _image_loader(root: Path, section_path: Path, allow_remote: bool, digest):
-    def load(src: str) -> m.Resource:
-        resource = _load_image(src)
-        _feed(digest, f"image {src}", resource.data)
-        return resource
+def _parse_body(root: Path, h: _Header, allow_remote: bool, digest, cache: ParseCache | None) -> CachedParse:
+    """The section's body parsed with anchors local to it, its problems and the images it used —
+    from `cache` when nothing it depends on changed. Images feed the pack's digest either way."""
+    load = _image_loader(root, h.path, allow_remote)
+    entry = cache.get(h.path, h.text, allow_remote, load) if cache is not None else None
+    if entry is None:
+        local = Problems()
+        uses: list[ImageUse] = []
 
+        def load_and_note(src: str) -> m.Resource:
+            try:
+                resource = load(src)
+            except Exception as exc:
+                uses.append(ImageUse(src, None, failure(exc)))
+                raise
+            uses.append(ImageUse(src, resource))
+            return resource
+
+        ctx = BodyContext(path=h.path, first_line=h.body_line, anchors=AnchorRegistry(), problems=local, load_image=load_and_note)
+        body = parse_body(h.body, ctx)
+        entry = CachedParse(body, tuple(local.items), tuple(ctx.internal_links), tuple(uses))
+        if cache is not None:
+            cache.put(h.path, h.text, allow_remote, entry)
+    for use in entry.images:
+        if use.resource is not None:
+            _feed(digest, f"image {use.src}", use.resource.data)
+    return entry
+
+
+def _unique_anchors(body, anchors: AnchorRegistry) -> tuple[tuple[m.Block, ...], dict[str, m.Footnote]]:
+    """The body with each heading's section-local anchor replaced by the one `anchors` gives its
+    text in the pack (`background` → `background-2` when another section had it first). The
+    parsed blocks are reused as they are when no anchor changes, the usual case."""
+    given = [anchors.claim(text, "heading") for text, _ in body.headings]
+    if given == [local for _, local in body.headings]:
+        return body.blocks, body.footnotes
+    names = iter(given)
+    blocks = _renamed(body.blocks, names)
+    footnotes = {label: dataclasses.replace(note, children=_renamed(note.children, names)) for label, note in body.footnotes.items()}
+    return blocks, footnotes
+
+
+def _renamed(blocks, names) -> tuple:
+    """`blocks` with the headings' anchors taken from `names`, in the order the parser met them."""
+    out = []
+    for block in blocks:
+        if isinstance(block, m.Heading):
+            block = dataclasses.replace(block, anchor=next(names, block.anchor))
+        elif isinstance(block, m.BlockQuote):
+            block = dataclasses.replace(block, children=_renamed(block.children, names))
+        elif isinstance(block, (m.BulletList, m.OrderedList)):
+            items = tuple(dataclasses.replace(item, children=_renamed(item.children, names)) for item in block.items)
+            block = dataclasses.replace(block, items=items)
+        out.append(block)
+    return tuple(out)
+
+
+def _image_loader(root: Path, section_path: Path, allow_remote: bool):
     def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
@@ -357,7 +415,7 @@ def _image_loader(root: Path, section_path: Path, allow_remote: bool, digest):
 
         return read_image(resolve_inside(root, unquote(src), base=section_path.parent))
 
-    return load
+    return _load_image
 
 
 # ------------------------------------------------------------------------------ validation helpers
