@@ -11,6 +11,7 @@ DEB_PACKAGES=(
   libcairo2                                                                          # cairosvg (SVG in DOCX)
   fonts-liberation2 fonts-dejavu-core fonts-noto-core                                # house style fonts
   libreoffice-writer-nogui poppler-utils                                             # tests: DOCX→PDF, PDF→PNG
+  chromium                                                                           # tests: serve in a real browser (Playwright)
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -26,7 +27,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   fi
 else
   echo "setup: not a Debian system; install Pango ≥ 1.44, HarfBuzz, fontconfig, the Liberation fonts," >&2
-  echo "       LibreOffice (for the tests) and poppler-utils with your package manager." >&2
+  echo "       LibreOffice, poppler-utils and Chromium (for the tests) with your package manager." >&2
 fi
 
 PYTHON="${PYTHON:-python3}"

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import BriefpackError, SourceError, UsageError, display_path
+from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path
 
 SOURCES_HELP = "The pack folder (pack.yaml + sections/)."
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -90,6 +90,7 @@ def main() -> None:
       briefpack build --each-topic              # one pack per topic
       briefpack topics                          # what each topic pulls in
       briefpack check                           # validate sources; write nothing
+      briefpack serve --open                    # live preview in the browser while you write
     """
 
 
@@ -207,6 +208,71 @@ def _report(result, quiet: bool) -> None:
         elif result.pages.get(path):
             note = f"  ({result.pages[path]} pages)"
         click.echo(display_path(path) + ("" if quiet else note))
+
+
+@main.command()
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+@click.option("--topic", "-t", metavar="T", default=None, help="Open the page on topic T (an id or alias). Default: the full pack.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Folder the page's PDF and DOCX downloads are built into (as by briefpack build).")
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="A style folder to use instead of the house style (its changes update the page too).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on. The default is only reachable from this machine; 0.0.0.0 serves the network.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on (0: any free port, printed at start). A busy port is an error.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default web browser.")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching http(s) images named in the sources.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes for a large PDF download (as build --jobs).")
+def serve(sources, topic, out, style, host, port, open_browser, allow_remote, jobs):
+    """Preview the pack in a web browser, updated as you write.
+
+    Serves a page with the pack as HTML, a bar to switch topic, the contents at the side and
+    links that build and download the PDF and the DOCX of what is shown (into --out, exactly as
+    briefpack build would: an edited DOCX there is not overwritten). Saving a source or style
+    file updates the open page in place, keeping its scroll position; errors in the sources
+    are listed in the page as briefpack check prints them until they are fixed.
+
+    \b
+    Examples:
+      briefpack serve --open                       # http://127.0.0.1:8000/
+      briefpack serve --topic cybersecurity --port 8080
+      briefpack serve --sources ../other-pack --style ../house-style
+      briefpack serve --port 0                     # any free port (printed)
+    """
+    from .preview.server import bind, run, url_of
+    from .preview.state import Preview, View
+
+    if not Path(sources).is_dir():
+        _fail(BuildError(f"sources folder not found: {display_path(Path(sources))} (give another with --sources DIR)"), writes=False)
+    preview = Preview(sources, out, style_dir=style, allow_remote=allow_remote, jobs=jobs)
+    preview.reload()
+    if topic and preview.pack is not None:
+        try:
+            preview.edition(View(topic=topic))
+        except UsageError as exc:
+            _fail(exc, writes=False)
+    try:
+        sock = bind(host, port)
+    except BriefpackError as exc:
+        _fail(exc, writes=False)
+        return
+    url = url_of(sock, host)
+    query = View(topic=topic).query() if topic else ""
+    page = url + (f"?{query}" if query else "")
+    errors = sum(1 for p in preview.problems if p.is_error)
+    for problem in preview.problems:
+        click.echo(str(problem), err=True)
+    if errors:
+        click.secho(f"briefpack: {errors} error(s) in the sources: the page lists them until they are fixed", err=True, fg="red")
+    click.echo(f"serving {page}", err=True)
+    click.echo(f"watching {', '.join(display_path(f) for f in preview.watched)} — Ctrl-C to stop", err=True)
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    run(preview, sock, page, host=host, open_browser=open_browser, say=say)
+    click.echo("stopped serving", err=True)
 
 
 @main.command()

@@ -1,0 +1,185 @@
+"""What the preview page shows, kept up to date: no web code here.
+
+`Preview.reload()` reads the pack again (after a file event), reusing the parse of every
+unchanged section (`ParseCache`), and the style. A view — a topic, and later a language — is
+turned into the pack's HTML (the same preview rendering as `build --format html`) and its
+contents, cached until the next reload. Downloads go through `build_pack` into the output
+folder, like the CLI, so "up to date", the manifest and the edit guard apply.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlencode
+
+from .. import model as m
+from ..build import BuildResult, build_pack
+from ..errors import BriefpackError, Problem, UsageError
+from ..model.selection import make_edition
+from ..options import Progress, RenderOptions, _quiet
+from ..sources.files import ResourceProblem, load_style
+from ..sources.loader import LoadResult, read_pack
+from ..sources.parse_cache import ParseCache
+from ..style import DEFAULT_STYLE_DIR, Style
+
+DOWNLOADS = ("pdf", "docx")
+
+
+@dataclass(frozen=True)
+class View:
+    """What one page shows. The page's URL carries it as its query (`/?topic=cybersecurity`);
+    a new kind of choice (the language) is one more field here and one more menu in the bar."""
+
+    topic: str | None = None  # a topic id or alias; None: the full pack
+
+    @classmethod
+    def from_query(cls, query) -> "View":
+        topic = (query.get("topic") or "").strip()
+        return cls(topic=topic or None)
+
+    def query(self) -> str:
+        """The URL query of this view ('' for the full pack)."""
+        return urlencode({k: v for k, v in (("topic", self.topic),) if v})
+
+
+@dataclass(frozen=True)
+class Shown:
+    """One view rendered: the pack's HTML and its contents, or why it cannot be shown."""
+
+    version: int
+    errors: tuple[str, ...]  # `file:line: message`, as `briefpack check` prints them
+    warnings: tuple[str, ...]
+    document: str | None = None  # the pack as one HTML document
+    contents: tuple[dict, ...] = ()  # [{id, title, headings: [{id, title}]}]
+    title: str = ""  # "ITU Plenipotentiary Conference 2014: Cybersecurity"
+    name: str = ""  # the output files' stem, e.g. "itu-pp-2014-cybersecurity"
+
+
+class Preview:
+    """The pack behind a preview server. Thread-safe: reloads and builds run in worker threads
+    while requests read the state the last reload left."""
+
+    def __init__(
+        self,
+        sources: Path,
+        out: Path,
+        *,
+        style_dir: Path | None = None,
+        allow_remote: bool = False,
+        jobs: int | None = None,
+    ):
+        self.sources = Path(sources)
+        self.out = Path(out)
+        self.style_dir = Path(style_dir) if style_dir else None
+        self.allow_remote = allow_remote
+        self.jobs = jobs
+        self.cache = ParseCache()
+        self.version = 0
+        self.loaded: LoadResult | None = None
+        self.style: Style | None = None
+        self.style_problem: Problem | None = None
+        self._shown: dict[View, Shown] = {}
+        self._reload_lock = threading.Lock()
+        self._build_lock = threading.Lock()
+
+    @property
+    def watched(self) -> list[Path]:
+        """The folders whose changes the page follows: the sources and the style."""
+        return [self.sources, self.style_dir or DEFAULT_STYLE_DIR]
+
+    # ------------------------------------------------------------------ loading
+
+    def reload(self) -> int:
+        """Read the sources and the style again; the new version number."""
+        with self._reload_lock:
+            loaded = read_pack(self.sources, allow_remote=self.allow_remote, cache=self.cache)
+            try:
+                style, style_problem = load_style(self.style_dir), None
+            except ResourceProblem as exc:
+                style, style_problem = None, Problem(self.style_dir or DEFAULT_STYLE_DIR, None, exc.message)
+            self.loaded, self.style, self.style_problem = loaded, style, style_problem
+            self._shown = {}
+            self.version += 1
+            return self.version
+
+    @property
+    def pack(self) -> m.Pack | None:
+        return self.loaded.pack if self.loaded else None
+
+    @property
+    def problems(self) -> list[Problem]:
+        found = list(self.loaded.problems) if self.loaded else []
+        return found + ([self.style_problem] if self.style_problem else [])
+
+    def topics(self) -> list[tuple[str, str]]:
+        """(id, title) of each topic of the pack, for the bar."""
+        return [(t.id, t.title) for t in self.pack.topics] if self.pack else []
+
+    def edition(self, view: View) -> m.Edition:
+        """The edition `view` asks for; `UsageError` for a topic the pack does not have."""
+        if self.pack is None:
+            raise BriefpackError("the sources have errors")
+        return make_edition(self.pack, [view.topic] if view.topic else [])
+
+    # ------------------------------------------------------------------ showing
+
+    def show(self, view: View) -> Shown:
+        """`view` rendered for the page (cached until the next reload)."""
+        shown = self._shown.get(view)
+        if shown is None or shown.version != self.version:
+            shown = self._render(view)
+            self._shown[view] = shown
+        return shown
+
+    def _render(self, view: View) -> Shown:
+        version = self.version
+        problems = self.problems
+        errors = tuple(str(p) for p in problems if p.is_error)
+        warnings = tuple(str(p) for p in problems if not p.is_error)
+        if errors or self.pack is None or self.style is None:
+            return Shown(version, errors, warnings)
+        try:
+            edition = self.edition(view)
+        except UsageError as exc:
+            return Shown(version, (str(exc),), warnings)
+        from ..writers.html.document import render_html
+
+        try:
+            document = render_html(edition, self.style, RenderOptions(allow_remote=self.allow_remote), for_print=False)
+        except Exception as exc:  # a broken template in a custom style: shown, not a server error
+            return Shown(version, (template_problem(exc, self.style),), warnings)
+        contents = tuple(
+            {
+                "id": s.id,
+                "title": s.title,
+                "headings": [{"id": h.anchor, "title": m.plain_text(h.children)} for h in s.headings(max_level=2)],
+            }
+            for s in edition.sections
+        )
+        title = edition.meta.title + ("" if edition.is_full else f": {edition.topic_label}")
+        return Shown(version, (), warnings, document, contents, title, edition.name)
+
+    # ------------------------------------------------------------------ downloads
+
+    def download(self, view: View, fmt: str, progress: Progress = _quiet) -> tuple[Path, BuildResult]:
+        """Build `view` in `fmt` into the output folder (or find it up to date), as `briefpack
+        build` does; the path of the file. Raises the build's `BriefpackError`s."""
+        if fmt not in DOWNLOADS:
+            raise UsageError(f"unknown format '{fmt}'")
+        with self._build_lock:  # one build at a time into the output folder
+            result = build_pack(
+                self.sources, self.out, topics=[view.topic] if view.topic else [], formats=(fmt,),
+                style_dir=self.style_dir, allow_remote=self.allow_remote, jobs=self.jobs, progress=progress,
+            )
+        return result.files[0], result
+
+
+def template_problem(exc: Exception, style: Style) -> str:
+    """A template error as `file:line: message` (jinja2 knows both), else the bare message."""
+    name, line = getattr(exc, "filename", None) or getattr(exc, "name", None), getattr(exc, "lineno", None)
+    if name:
+        where = Path(name) if Path(name).is_absolute() else style.root / "templates" / name
+        return str(Problem(where, line, f"template error: {exc}"))
+    return f"the style's templates failed: {type(exc).__name__}: {exc}"
