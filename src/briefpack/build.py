@@ -17,6 +17,7 @@ from . import __version__
 from . import model as m
 from .errors import BuildError, Problem, SourceError
 from .sources.loader import read_pack
+from .sources.parse_cache import ParseCache
 from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
 from .sources.files import ResourceProblem, load_style
@@ -60,12 +61,15 @@ def build_pack(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress = _quiet,
+    cache: ParseCache | None = None,
 ) -> BuildResult:
     """Build the requested packs. Raises `SourceError` (bad sources), `UsageError` (unknown
-    topic) or `BuildError`; nothing is written unless every requested file can be."""
+    topic) or `BuildError`; nothing is written unless every requested file can be. `cache`:
+    kept by a caller that builds the same pack again and again (build --watch, serve), so
+    that only changed sections are parsed again."""
     result = BuildResult()
     progress("load", f"reading {sources}")
-    loaded = read_pack(sources, allow_remote=allow_remote)
+    loaded = read_pack(sources, allow_remote=allow_remote, cache=cache)
     if loaded.errors or loaded.pack is None:
         raise SourceError(loaded.problems)
     result.warnings += [str(p) for p in loaded.warnings]

@@ -152,13 +152,16 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
         raise click.UsageError("use either --topic or --each-topic, not both")
     status = _Status(quiet)
     _show_warnings()
+    from .sources.parse_cache import ParseCache
+
+    cache = ParseCache() if watch else None  # unchanged sections are not parsed again
 
     def once(force_now: bool) -> bool:
         try:
             result = build_pack(
                 sources, out, topics=topics, each_topic=each_topic, formats=formats_from(fmt),
                 style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force_now,
-                jobs=jobs, progress=status,
+                jobs=jobs, progress=status, cache=cache,
             )
         except BriefpackError as exc:
             status.clear()

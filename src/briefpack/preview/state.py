@@ -76,6 +76,7 @@ class Preview:
         self.allow_remote = allow_remote
         self.jobs = jobs
         self.cache = ParseCache()
+        self._build_cache = ParseCache()  # downloads build in another thread than reloads: a cache each
         self.version = 0
         self.loaded: LoadResult | None = None
         self.style: Style | None = None
@@ -97,6 +98,8 @@ class Preview:
             loaded = read_pack(self.sources, allow_remote=self.allow_remote, cache=self.cache)
             try:
                 style, style_problem = load_style(self.style_dir), None
+                if self.style is not None and style.files == self.style.files:
+                    style = self.style  # the same object: its compiled templates are reused
             except ResourceProblem as exc:
                 style, style_problem = None, Problem(self.style_dir or DEFAULT_STYLE_DIR, None, exc.message)
             self.loaded, self.style, self.style_problem = loaded, style, style_problem
@@ -172,6 +175,7 @@ class Preview:
             result = build_pack(
                 self.sources, self.out, topics=[view.topic] if view.topic else [], formats=(fmt,),
                 style_dir=self.style_dir, allow_remote=self.allow_remote, jobs=self.jobs, progress=progress,
+                cache=self._build_cache,
             )
         return result.files[0], result
 

@@ -50,7 +50,21 @@ def long_date(value: _dt.date | None) -> str:
     return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
 
 
+#: The environment of the last style used: compiling the templates costs ~50 ms, and the PDF
+#: writer and the preview server render the same style's templates again and again.
+_LAST_ENVIRONMENT: tuple[Style, jinja2.Environment] | None = None
+
+
 def _environment(style: Style) -> jinja2.Environment:
+    global _LAST_ENVIRONMENT
+    if _LAST_ENVIRONMENT is not None and _LAST_ENVIRONMENT[0] is style:
+        return _LAST_ENVIRONMENT[1]
+    env = _new_environment(style)
+    _LAST_ENVIRONMENT = (style, env)
+    return env
+
+
+def _new_environment(style: Style) -> jinja2.Environment:
     def load(name: str):
         path = "templates/" + name
         if not style.has(path):
