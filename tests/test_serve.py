@@ -246,16 +246,26 @@ def test_a_busy_port_is_a_one_line_error(server, pack):
     assert "Traceback" not in busy.stderr
 
 
-def test_ctrl_c_stops_the_server_cleanly_with_a_page_open(browser, pack, tmp_path):
+def test_ctrl_c_stops_the_server_cleanly_with_a_page_open_and_a_pdf_building(browser, pack, tmp_path):
     second = Server(pack, tmp_path / "out")
     context = browser.new_context()
     try:
         page = context.new_page()
         page.goto(second.url)
         expect(page.frame_locator("#pack").locator("body")).to_contain_text("Plenipotentiary", timeout=WAIT)
+        page.click("#download-pdf")
+        deadline = time.monotonic() + 30
+        while not (tmp_path / "out" / ".briefpack.lock").exists() and time.monotonic() < deadline:
+            time.sleep(0.05)  # the build holds the output folder
+        time.sleep(0.5)
         assert second.stop() == 0
     finally:
         context.close()
         second.stop()
     assert "Traceback" not in second.log and "ERROR" not in second.log
     assert second.log.rstrip().endswith("stopped serving")
+    # no build or layout worker outlived the server: the output folder's lock is free
+    import fcntl
+
+    with open(tmp_path / "out" / ".briefpack.lock", "rb") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)

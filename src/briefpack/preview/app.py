@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import threading
 from importlib import resources
 from pathlib import Path
 from typing import Callable
@@ -94,6 +95,28 @@ class Events:
     def _put(self, event: str, data: dict) -> None:
         for queue in list(self.queues):
             queue.put_nowait((event, data))
+
+
+async def in_daemon_thread(func, *args):
+    """`func(*args)` in a daemon thread: a build still waited for when Ctrl-C stops the server
+    does not keep the program alive (anyio's worker threads would be waited for at exit)."""
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+
+    def settle(result, exc) -> None:
+        if not future.done():
+            future.set_exception(exc) if exc is not None else future.set_result(result)
+
+    def run() -> None:
+        try:
+            result, exc = func(*args), None
+        except BaseException as error:  # handed to the awaiting request
+            result, exc = None, error
+        with contextlib.suppress(RuntimeError):  # the loop closed: the server has stopped
+            loop.call_soon_threadsafe(settle, result, exc)
+
+    threading.Thread(target=run, daemon=True, name="briefpack download").start()
+    return await future
 
 
 def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable[[], None] | None = None,
@@ -191,8 +214,9 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
                 events.publish("progress", {"format": fmt, "text": f"{label}: {stage}: {detail}"})
 
         events.publish("progress", {"format": fmt, "text": f"building the {label}…"})
+        say(f"download: building the {label} of {'topic ' + view.topic if view.topic else 'the full pack'}")
         try:
-            path, result = await anyio.to_thread.run_sync(preview.download, view, fmt, progress)
+            path, result = await in_daemon_thread(preview.download, view, fmt, progress)
         except SourceError as exc:
             message = "\n".join(str(p) for p in exc.problems if p.is_error)
             return _refused(f"briefpack: {exc}; nothing was written.\n{message}", 422)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import errno
 import socket
+import threading
 import webbrowser
 from typing import Callable
 
@@ -69,10 +70,19 @@ def run(preview: Preview, sock: socket.socket, url: str, *, host: str, open_brow
         app, log_level="warning", access_log=False, lifespan="on",
         timeout_graceful_shutdown=3,  # a download still building when Ctrl-C comes is abandoned after 3 s
     )
-    server = uvicorn.Server(config)
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig, frame) -> None:
+            super().handle_exit(sig, frame)
+            # a download still building ends now (its request answers at once) rather than
+            # holding the stop until uvicorn's grace period runs out
+            threading.Thread(target=preview.stop_builder, daemon=True).start()
+
+    server = Server(config)
+    preview.start_builder()  # forked now, while this process has one thread
     try:
         server.run(sockets=[sock])
     except KeyboardInterrupt:  # uvicorn stops on the signal, then raises it again for the caller
         pass
     finally:
+        preview.stop_builder()
         sock.close()

@@ -84,6 +84,7 @@ class Preview:
         self._shown: dict[View, Shown] = {}
         self._reload_lock = threading.Lock()
         self._build_lock = threading.Lock()
+        self._builder = None
 
     @property
     def watched(self) -> list[Path]:
@@ -166,17 +167,31 @@ class Preview:
 
     # ------------------------------------------------------------------ downloads
 
+    def build_options(self) -> dict:
+        return dict(sources=self.sources, out=self.out, style_dir=self.style_dir, allow_remote=self.allow_remote, jobs=self.jobs)
+
+    def start_builder(self) -> None:
+        """Build downloads in a process of their own from now on (see builder): call it while
+        the program has one thread, before the server starts."""
+        from .builder import Builder
+
+        self._builder = Builder(**self.build_options())
+
+    def stop_builder(self) -> None:
+        builder, self._builder = self._builder, None
+        if builder is not None:
+            builder.close()
+
     def download(self, view: View, fmt: str, progress: Progress = _quiet) -> tuple[Path, BuildResult]:
         """Build `view` in `fmt` into the output folder (or find it up to date), as `briefpack
         build` does; the path of the file. Raises the build's `BriefpackError`s."""
         if fmt not in DOWNLOADS:
             raise UsageError(f"unknown format '{fmt}'")
+        topics = [view.topic] if view.topic else []
+        if self._builder is not None:
+            return self._builder.build(topics, fmt, progress)
         with self._build_lock:  # one build at a time into the output folder
-            result = build_pack(
-                self.sources, self.out, topics=[view.topic] if view.topic else [], formats=(fmt,),
-                style_dir=self.style_dir, allow_remote=self.allow_remote, jobs=self.jobs, progress=progress,
-                cache=self._build_cache,
-            )
+            result = build_pack(topics=topics, formats=(fmt,), progress=progress, cache=self._build_cache, **self.build_options())
         return result.files[0], result
 
 
