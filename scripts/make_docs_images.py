@@ -4,7 +4,8 @@
 
 - docs/pdf-cover.png, docs/pdf-contents.png, docs/pdf-footnotes.png: pages of the PDF pack;
 - docs/docx-page.png: the same body page of the DOCX pack as LibreOffice prints it;
-- docs/pdf-vs-docx.png: the two side by side.
+- docs/pdf-vs-docx.png: the two side by side;
+- docs/ar-pdf-vs-docx.png: the same for the Arabic pack (right to left), PDF and DOCX side by side.
 """
 
 from __future__ import annotations
@@ -34,7 +35,8 @@ def page_png(pdf: Path, page: int, out: Path, dpi: int = 80) -> Path:
 
 def page_with(pdf: Path, needle: str) -> int:
     for i, page in enumerate(PdfReader(pdf).pages, start=1):
-        if needle in (page.extract_text() or ""):
+        text = subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(pdf), "-"], capture_output=True, text=True).stdout
+        if needle in text or needle in (page.extract_text() or ""):
             return i
     raise SystemExit(f"{pdf.name}: no page holds {needle!r}")
 
@@ -83,7 +85,17 @@ def main() -> None:
         page_png(lo_pdf, page_with(lo_pdf, needle), DOCS / "docx-page.png")
         side_by_side(DOCS / "pdf-footnotes.png", DOCS / "docx-page.png", DOCS / "pdf-vs-docx.png",
                      ("PDF (WeasyPrint)", "DOCX as LibreOffice prints it"))
-    for name in ("pdf-cover.png", "pdf-contents.png", "pdf-footnotes.png", "docx-page.png", "pdf-vs-docx.png"):
+
+        arabic = build_pack(REPO / "sources", tmpdir / "ar", topics=["cybersecurity"], languages=["ar"], formats=("pdf", "docx"))
+        ar_pdf = next(p for p in arabic.written if p.suffix == ".pdf")
+        ar_docx = next(p for p in arabic.written if p.suffix == ".docx")
+        ar_lo = docx_to_pdf(ar_docx, tmpdir / "lo-ar")
+        needle = "X.1205"  # the Cybersecurity section's first page: quotation, heading, footnote
+        pdf_page = page_png(ar_pdf, page_with(ar_pdf, needle), tmpdir / "ar-pdf.png")
+        docx_page = page_png(ar_lo, page_with(ar_lo, needle), tmpdir / "ar-docx.png")
+        side_by_side(pdf_page, docx_page, DOCS / "ar-pdf-vs-docx.png",
+                     ("Arabic pack: PDF (WeasyPrint)", "Arabic pack: DOCX as LibreOffice prints it"))
+    for name in ("pdf-cover.png", "pdf-contents.png", "pdf-footnotes.png", "docx-page.png", "pdf-vs-docx.png", "ar-pdf-vs-docx.png"):
         print(DOCS / name)
 
 

@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 DEB_PACKAGES=(
   libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b libharfbuzz-subset0 libfontconfig1  # WeasyPrint
   libcairo2                                                                          # cairosvg (SVG in DOCX)
-  fonts-liberation2 fonts-dejavu-core fonts-noto-core                                # house style fonts
+  fonts-liberation2 fonts-dejavu-core fonts-noto-core                                # house style fonts (Latin, Cyrillic, Arabic)
+  fonts-noto-cjk fontconfig                                                          # Chinese; fc-list finds glyphs
   libreoffice-writer-nogui poppler-utils                                             # tests: DOCX→PDF, PDF→PNG
   chromium                                                                           # tests: serve in a real browser (Playwright)
 )

@@ -3,7 +3,8 @@
 Run `python styles/make_reference_docx.py` after changing it and commit both files. It starts
 from python-docx's default template and defines every style the DOCX writer uses (the default
 template lacks footnote, hyperlink, contents and code styles): fonts, sizes, spacing and colours
-of a sober policy brief in Liberation Serif / Liberation Sans, an A4 page with a header and
+of a sober policy brief in Liberation Serif / Liberation Sans (with Noto faces for Arabic and
+Chinese text: the `cs` and `eastAsia` fonts), an A4 page with a header and
 footer look, and a different (empty) first page for the cover. The writer only fills in text,
 so staff can restyle a pack — or an organisation can ship its own reference.docx — in Word.
 """
@@ -23,12 +24,19 @@ from docx.oxml.parser import parse_xml
 from docx.shared import Cm
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
-from briefpack.wordxml import reproducible_zip  # noqa: E402
+from briefpack.wordml.write import reproducible_zip  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 OUT = HERE / "reference.docx"
 
 SERIF, SANS, MONO = "Liberation Serif", "Liberation Sans", "Liberation Mono"
+#: the faces Word and LibreOffice use for complex-script (Arabic) and East Asian text of a style
+#: whose Latin face is the key; the writer swaps "CJK SC" for "CJK TC" in Traditional Chinese packs
+SCRIPT_FACES = {
+    SERIF: ("Noto Naskh Arabic", "Noto Serif CJK SC"),
+    SANS: ("Noto Sans Arabic", "Noto Sans CJK SC"),
+    MONO: ("Noto Sans Arabic", "Noto Sans Mono CJK SC"),
+}
 NAVY, ACCENT, GREY, RULE = "1F3A5F", "2E5C8A", "595959", "A6B4C4"
 TEXT_WIDTH = 9070  # twips: A4 (11906) minus two 2.5 cm margins
 
@@ -36,7 +44,8 @@ P, C, T = WD_STYLE_TYPE.PARAGRAPH, WD_STYLE_TYPE.CHARACTER, WD_STYLE_TYPE.TABLE
 
 
 def fonts(face: str) -> str:
-    return f'<w:rFonts w:ascii="{face}" w:hAnsi="{face}" w:cs="{face}" w:eastAsia="{face}"/>'
+    cs, east_asia = SCRIPT_FACES.get(face, (face, face))
+    return f'<w:rFonts w:ascii="{face}" w:hAnsi="{face}" w:cs="{cs}" w:eastAsia="{east_asia}"/>'
 
 
 def rpr(face=None, size=None, bold=False, italic=False, color=None, caps=False, tracking=None, tail="") -> str:
@@ -183,6 +192,9 @@ def build() -> bytes:
            p=ppr('<w:keepNext/>' + spacing(120, 60, 240) + '<w:jc w:val="center"/>'))
     define(doc, "Caption", P, "Normal", "Body Text",
            p=ppr(spacing(0, 240, 240) + '<w:jc w:val="center"/>'), r=rpr(SANS, 9, italic=True, color=GREY))
+    define(doc, "Translation Note", P, "Normal", "Body Text",
+           p=ppr(f'<w:pBdr><w:left w:val="single" w:sz="12" w:space="8" w:color="{RULE}"/></w:pBdr>'
+                 + spacing(0, 240, 240) + '<w:ind w:left="170"/>'), r=rpr(SANS, 9, italic=True, color=GREY))
     define(doc, "Footnote Text", P, "Normal",
            p=ppr(spacing(0, 40, 240)), r=rpr(SERIF, 9))
     define(doc, "HTML Preformatted", P, "Normal",

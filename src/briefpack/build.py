@@ -54,6 +54,8 @@ def build_pack(
     *,
     topics: list[str] | tuple[str, ...] = (),
     each_topic: bool = False,
+    languages: list[str] | tuple[str, ...] = (),
+    each_language: bool = False,
     formats: tuple[str, ...] = DEFAULT_FORMATS,
     style_dir: Path | str | None = None,
     pdf_variant: str | None = None,
@@ -63,10 +65,12 @@ def build_pack(
     progress: Progress = _quiet,
     cache: ParseCache | None = None,
 ) -> BuildResult:
-    """Build the requested packs. Raises `SourceError` (bad sources), `UsageError` (unknown
-    topic) or `BuildError`; nothing is written unless every requested file can be. `cache`:
-    kept by a caller that builds the same pack again and again (build --watch, serve), so
-    that only changed sections are parsed again."""
+    """Build the requested packs: the topics' editions (`topics`, or one per topic with
+    `each_topic`, or the full pack) in each of `languages` (default: the sources' language;
+    `each_language`: every language the pack offers). Raises `SourceError` (bad sources),
+    `UsageError` (unknown topic or language) or `BuildError`; nothing is written unless every
+    requested file can be. `cache`: kept by a caller that builds the same pack again and again
+    (build --watch, serve), so that only changed sections are parsed again."""
     result = BuildResult()
     progress("load", f"reading {sources}")
     loaded = read_pack(sources, allow_remote=allow_remote, cache=cache)
@@ -79,12 +83,19 @@ def build_pack(
     except ResourceProblem as exc:
         raise BuildError(exc.message) from None
 
+    chosen_languages = choose_languages(pack, languages, each_language)
     if each_topic:
         if not pack.topics:
             raise BuildError("--each-topic: this pack defines no topics in pack.yaml")
-        editions = [make_edition(pack, [t.id]) for t in pack.topics]
+        editions = [make_edition(pack, [t.id], language=lang) for t in pack.topics for lang in chosen_languages]
     else:
-        editions = [make_edition(pack, list(topics))]
+        editions = [make_edition(pack, list(topics), language=lang) for lang in chosen_languages]
+
+    if ("pdf" in formats or "html" in formats) and style.has("print.css"):
+        from .glyphs import missing_glyphs
+
+        for edition in editions:  # no silent tofu: characters no installed font can draw
+            result.warnings += [w for w in missing_glyphs(edition, style.text("print.css")) if w not in result.warnings]
 
     options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=build_timestamp(), progress=progress)
     inputs = _inputs_digest(pack, style, options)
@@ -226,7 +237,21 @@ def _inputs_digest(pack: m.Pack, style: Style, options: RenderOptions) -> str:
 
 def _fingerprint(inputs: str, edition: m.Edition, fmt: str) -> str:
     key = f"{inputs}\0{edition.name}\0{fmt}"
+    if not edition.in_source_language:  # its translation files too (the source pack ignores them)
+        key += f"\0{edition.language}\0{edition.pack.translation_digests.get(edition.language, '')}"
     return hashlib.sha256(key.encode()).hexdigest()
+
+
+def choose_languages(pack: m.Pack, languages=(), each_language: bool = False) -> tuple[str, ...]:
+    """The languages to build, as the pack spells them, without repeats; an unknown one is a
+    `UsageError` that lists the languages the pack offers."""
+    from .model.selection import resolve_language
+
+    if each_language:
+        return pack.languages
+    if not languages:
+        return (pack.meta.language,)
+    return tuple(dict.fromkeys(resolve_language(pack, lang) for lang in languages))
 
 
 def check_pack(sources: Path | str = "sources") -> list[Problem]:

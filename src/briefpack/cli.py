@@ -88,7 +88,9 @@ def main() -> None:
     Examples:
       briefpack build --topic cybersecurity     # common sections + cybersecurity → output/
       briefpack build --each-topic              # one pack per topic
+      briefpack build -t cybersecurity --lang ar  # the same pack in Arabic
       briefpack topics                          # what each topic pulls in
+      briefpack translations                    # which translations are missing or stale
       briefpack check                           # validate sources; write nothing
       briefpack serve --open                    # live preview in the browser while you write
     """
@@ -113,6 +115,10 @@ class _BuildCommand(click.Command):
               help="Build the pack for topic T (an id or alias); repeat to combine topics in one pack. "
                    "Without --topic: the full pack.")
 @click.option("--each-topic", is_flag=True, help="Build one pack per topic of the pack, in one go.")
+@click.option("--lang", "-l", "languages", multiple=True, metavar="L",
+              help="Build the pack in language L (a language the pack offers: pack.yaml 'language' or a key of "
+                   "'translations'); repeat for several. Default: the language the sources are written in.")
+@click.option("--each-lang", is_flag=True, help="Build the pack in every language it offers.")
 @click.option("--format", "-f", "fmt", type=click.Choice(["pdf", "docx", "html", "all"]), default=None,
               help="What to write. Default: pdf and docx. 'html' is a standalone preview; 'all' writes all three.")
 @click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
@@ -130,13 +136,14 @@ class _BuildCommand(click.Command):
                    "(1: never split). Default: the number of cores.")
 @click.option("--quiet", "-q", is_flag=True, help="Print only the paths written, and errors.")
 @click.option("--watch", "-w", is_flag=True, help="Stay running and rebuild whenever a source or style file changes (Ctrl-C stops).")
-def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet, watch):
+def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pdf_variant, allow_remote, force, jobs, quiet, watch):
     """Build briefing packs (PDF and DOCX) from the sources.
 
     A pack holds the sections marked `topics: all` plus those of the chosen topic(s), with
     footnotes numbered afresh and credits naming exactly the people of the sections included.
     Files are named from the pack and topic, e.g. output/itu-pp-2014-cybersecurity.pdf
-    (…-full.pdf for the full pack). Each path written is printed.
+    (…-full.pdf for the full pack); a language other than the sources' adds its code
+    (itu-pp-2014-cybersecurity-fr.pdf). Each path written is printed.
 
     \b
     Examples:
@@ -144,12 +151,16 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
       briefpack build --topic lebanon --format pdf
       briefpack build -t internet -t cybersecurity --out packs/
       briefpack build --each-topic --jobs 2
+      briefpack build --topic cybersecurity --lang fr --lang ar
+      briefpack build --each-topic --each-lang
       briefpack build --sources ../other-pack --style ../house-style
     """
     from .build import build_pack, formats_from
 
     if each_topic and topics:
         raise click.UsageError("use either --topic or --each-topic, not both")
+    if each_lang and languages:
+        raise click.UsageError("use either --lang or --each-lang, not both")
     status = _Status(quiet)
     _show_warnings()
     from .sources.parse_cache import ParseCache
@@ -159,7 +170,8 @@ def build(topics, each_topic, fmt, sources, out, style, pdf_variant, allow_remot
     def once(force_now: bool) -> bool:
         try:
             result = build_pack(
-                sources, out, topics=topics, each_topic=each_topic, formats=formats_from(fmt),
+                sources, out, topics=topics, each_topic=each_topic, languages=languages, each_language=each_lang,
+                formats=formats_from(fmt),
                 style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force_now,
                 jobs=jobs, progress=status, cache=cache,
             )
@@ -308,6 +320,57 @@ def topics(sources):
             click.echo(f"  {s.title}  ({s.path.name})")
         if not own:
             click.echo("  (no sections of its own)")
+
+
+@main.command()
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+@click.option("--lang", "-l", "languages", multiple=True, metavar="L", help="Only language L (repeatable). Default: every translated language.")
+def translations(sources, languages):
+    """Show, per language, each section's translation: translated, missing or stale.
+
+    A translation is stale when its original changed after the translation recorded the
+    original's digest (`translation_of:` in its front matter). Once a stale or new
+    translation matches its original, record the digest shown here. Exit status 0, or 1 if
+    the sources have errors.
+
+    \b
+    Examples:
+      briefpack translations
+      briefpack translations --lang ar
+    """
+    from .model.selection import resolve_language
+    from .sources.loader import load_pack
+
+    try:
+        pack = load_pack(sources)
+        chosen = [resolve_language(pack, lang) for lang in languages] or list(pack.translations)
+    except BriefpackError as exc:
+        _fail(exc, writes=False)
+        return
+    chosen = [lang for lang in dict.fromkeys(chosen) if lang != pack.meta.language]
+    click.echo(f"{pack.meta.title} — written in {pack.meta.language}; {len(pack.sections)} sections")
+    if not chosen:
+        click.echo("\nNo translations: add languages under 'translations:' in pack.yaml, and files such as "
+                   "sections/01-about.fr.md beside the sections (see README, 'Languages and translations').")
+        return
+    width = max(len(s.path.name) for s in pack.sections)
+    for lang in chosen:
+        states = [(s, s.translations.get(lang)) for s in pack.sections]
+        done = sum(1 for _, t in states if t is not None and not t.stale)
+        stale = sum(1 for _, t in states if t is not None and t.stale)
+        missing = sum(1 for _, t in states if t is None)
+        click.echo(f"\n{lang}: {done} translated, {stale} stale, {missing} missing")
+        for section, tr in states:
+            name = section.path.name.ljust(width)
+            if tr is None:
+                stem = section.path.name[:-3]
+                click.echo(f"  missing     {name}  write {stem}.{lang}.md with 'translation_of: {section.digest}'")
+            elif tr.stale:
+                was = tr.translation_of or "nothing"
+                where = display_path(tr.path) + (f":{tr.translation_of_line}" if tr.translation_of_line else "")
+                click.echo(f"  stale       {name}  {where} records {was}; once updated, record 'translation_of: {section.digest}'")
+            else:
+                click.echo(f"  translated  {name}  {display_path(tr.path)}")
 
 
 @main.command()

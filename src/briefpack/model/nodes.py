@@ -13,7 +13,8 @@ from __future__ import annotations
 import datetime as _dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Union
+from types import MappingProxyType
+from typing import Mapping, Union
 
 
 # --------------------------------------------------------------------------- people & topics
@@ -214,18 +215,43 @@ class Footnote:
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per file
 class Section:
+    """A section as one file holds it. An original (`sections/x.md`) lists its translations;
+    a translation (`sections/x.fr.md`) is a Section too — its own title, blocks, footnotes and
+    path — that keeps its original's id, topics, order and contributors."""
+
     id: str  # slug, unique in the pack; also the anchor of its title
     title: str
-    path: Path  # the source file
+    path: Path  # the source file the text came from (a translation: the .fr.md file)
     topics: tuple[str, ...]  # topic ids, or ("all",)
     order: int | None
     contributors: tuple[Person, ...]
     children: tuple[Block, ...]
     footnotes: dict[str, Footnote]  # by label, local to this section
+    language: str = "en"  # the language the text is written in
+    #: an original: the first 12 hex digits of the SHA-256 of its body (the bytes after the front
+    #: matter's closing '---' line), which a translation records as `translation_of`
+    digest: str = ""
+    #: a translation: the section it translates, the digest it recorded and that line
+    original: "Section | None" = None
+    translation_of: str | None = None
+    translation_of_line: int | None = None
+    translators: tuple[Person, ...] = ()
+    #: an original: its translations by language tag (as pack.yaml spells it)
+    translations: dict[str, "Section"] = field(default_factory=dict)
 
     @property
     def in_every_pack(self) -> bool:
         return "all" in self.topics
+
+    @property
+    def is_translation(self) -> bool:
+        return self.original is not None
+
+    @property
+    def stale(self) -> bool:
+        """A translation whose original changed after it recorded `translation_of` (or that
+        recorded none)."""
+        return self.original is not None and self.translation_of != self.original.digest
 
     def headings(self, max_level: int = 6) -> list[Heading]:
         """Headings of the body (level ≥ 2) in reading order, outside lists and quotes too."""
@@ -267,6 +293,20 @@ class PackMeta:
     page_size: str = "A4"  # "A4" or "letter"
     section_break: str = "page"  # "page" or "none"
     annexes: tuple[Annex, ...] = ()
+    #: fixed words overridden for this language (pack.yaml `labels:`), by label key
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+
+@dataclass(frozen=True)
+class PackTranslation:
+    """What pack.yaml's `translations: <language>:` says: the pack's fields in that language."""
+
+    language: str  # as pack.yaml spells it, e.g. "fr", "zh-Hant"
+    title: str | None = None
+    subtitle: str | None = None
+    classification: str | None = None
+    topics: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # topic id → title
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
 
 @dataclass(frozen=True)
@@ -280,6 +320,19 @@ class Pack:
     #: hash of everything the loader read (pack.yaml, sections, images, annexes): the same
     #: digest means the same pack, whatever else lies in the folder
     digest: str = ""
+    #: pack.yaml `translations:`, by language tag in the order written
+    translations: Mapping[str, PackTranslation] = field(default_factory=lambda: MappingProxyType({}))
+    #: per translated language, the hash of its translation files (and their images)
+    translation_digests: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def languages(self) -> tuple[str, ...]:
+        """The languages the pack can be built in: its source language first."""
+        return (self.meta.language, *self.translations)
+
+    def offered_language(self, tag: str) -> str | None:
+        """The language as the pack spells it ('zh-hant' → 'zh-Hant'), or None if not offered."""
+        return next((lang for lang in self.languages if lang.lower() == tag.strip().lower()), None)
 
 
 # --------------------------------------------------------------------------- an edition
@@ -306,11 +359,13 @@ class Credits:
     prepared_by: tuple[Person, ...]
     contributors: tuple[Person, ...]  # pack-wide
     by_section: tuple[SectionCredit, ...]  # only sections in the edition that name someone
+    translated_by: tuple[Person, ...] = ()  # translators of the sections printed in translation
 
     @property
     def everyone(self) -> tuple[Person, ...]:
         seen: dict[str, Person] = {}
-        for person in (*self.prepared_by, *self.contributors, *(p for c in self.by_section for p in c.people)):
+        people = (*self.prepared_by, *self.contributors, *(p for c in self.by_section for p in c.people), *self.translated_by)
+        for person in people:
             seen.setdefault(person.name, person)
         return tuple(seen.values())
 
@@ -329,29 +384,34 @@ class Edition:
     #: anchors of the sections and headings in this edition; an internal link whose target is
     #: not here points into a section left out, and writers print its text without a link
     anchors: frozenset[str] = frozenset()
+    #: the language the edition is printed in; a section whose `language` differs from it is
+    #: printed in its original language, marked as not yet translated
+    language: str = "en"
+    #: the pack's fields in that language (title, subtitle, classification)
+    local_meta: PackMeta | None = None
+    #: the fixed words in that language (built in, with the pack's overrides)
+    labels: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    #: "Cybersecurity", "Internet governance and Cybersecurity", or "Full pack", in that language
+    topic_label: str = ""
 
     def links_to(self, link: Link) -> bool:
         return link.internal and link.target[1:] in self.anchors
 
     @property
     def meta(self) -> PackMeta:
-        return self.pack.meta
+        return self.local_meta or self.pack.meta
 
     @property
     def is_full(self) -> bool:
         return not self.topics
 
     @property
-    def topic_label(self) -> str:
-        """"Cybersecurity", "Internet governance and Cybersecurity", or "Full pack"."""
-        if not self.topics:
-            return "Full pack"
-        titles = [t.title for t in self.topics]
-        if len(titles) == 1:
-            return titles[0]
-        if any(" and " in t or "," in t for t in titles):  # "A and B and C, D" would not parse
-            return "; ".join(titles)
-        return ", ".join(titles[:-1]) + " and " + titles[-1]
+    def in_source_language(self) -> bool:
+        return self.language == self.pack.meta.language
+
+    def untranslated(self, section: Section) -> bool:
+        """The section is printed in its original language in this edition."""
+        return section.language.lower() != self.language.lower()
 
     def call(self, section: Section, ref: FootnoteRef) -> NoteCall:
         return self.calls[(section.id, ref.index)]

@@ -1,15 +1,21 @@
-"""Pack → Edition: choose the sections of some topics, number their footnotes, credit people.
+"""Pack → Edition: choose the sections of some topics in one language, number their footnotes,
+credit people.
 
 All of a pack's tailoring rules live here, computed on the model, so every writer prints the same
-numbers and the same names.
+numbers, names and words. An edition in another language than the sources' holds each section's
+translation into it, or the original section (printed in its own language, marked as not yet
+translated) where there is none.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+from types import MappingProxyType
 
 from . import nodes as m
 from ..errors import UsageError
+from ..i18n.labels import labels_for
 
 
 def resolve_topics(pack: m.Pack, names: list[str] | tuple[str, ...]) -> tuple[m.Topic, ...]:
@@ -89,34 +95,112 @@ def _refs_in_inlines(inlines):
 
 
 def collect_credits(pack: m.Pack, sections: tuple[m.Section, ...]) -> m.Credits:
+    translators: dict[str, m.Person] = {}
+    for section in sections:
+        for person in section.translators:
+            translators.setdefault(person.name, person)
     return m.Credits(
         prepared_by=pack.meta.authors,
         contributors=pack.meta.contributors,
         by_section=tuple(m.SectionCredit(s, s.contributors) for s in sections if s.contributors),
+        translated_by=tuple(translators.values()),
     )
 
 
-def edition_name(pack: m.Pack, topics: tuple[m.Topic, ...]) -> str:
-    """Output file stem: 'itu-pp-2014-cybersecurity', '…-internet+cybersecurity', '…-full'."""
+def edition_name(pack: m.Pack, topics: tuple[m.Topic, ...], language: str | None = None) -> str:
+    """Output file stem: 'itu-pp-2014-cybersecurity', '…-internet+cybersecurity', '…-full';
+    another language than the sources' adds its code: 'itu-pp-2014-cybersecurity-fr'."""
     suffix = "+".join(t.id for t in topics) if topics else "full"
+    if language and language != pack.meta.language:
+        suffix += f"-{language}"
     return f"{pack.meta.slug}-{suffix}"
 
 
-def make_edition(pack: m.Pack, topic_names: list[str] | tuple[str, ...] = ()) -> m.Edition:
+def resolve_language(pack: m.Pack, language: str | None) -> str:
+    """A language the pack offers, as pack.yaml spells it (None: the sources' language)."""
+    if language is None or not language.strip():
+        return pack.meta.language
+    found = pack.offered_language(language)
+    if found is None:
+        raise UsageError(f"the pack is not offered in '{language}'.\n{describe_languages(pack)}")
+    return found
+
+
+def describe_languages(pack: m.Pack) -> str:
+    lines = ["Languages this pack offers (pack.yaml 'language' and 'translations'):"]
+    for lang in pack.languages:
+        note = " (the sources' language)" if lang == pack.meta.language else ""
+        lines.append(f"  {lang}{note}")
+    if len(pack.languages) == 1:
+        lines.append("Add others under 'translations:' in pack.yaml (see README, 'Languages and translations').")
+    return "\n".join(lines)
+
+
+def in_language(sections: tuple[m.Section, ...], language: str) -> tuple[m.Section, ...]:
+    """Each section's translation into `language`, or the original where there is none."""
+    return tuple(s.translations.get(language, s) if s.language != language else s for s in sections)
+
+
+def join_titles(titles: list[str], language: str) -> str:
+    """'A', 'A and B', 'A, B and C' in the language's own words (CLDR list patterns); titles that
+    hold a comma or 'and' themselves are joined with semicolons, or the list would not parse."""
+    if len(titles) == 1:
+        return titles[0]
+    if any(" and " in t or "," in t or "،" in t or "，" in t or "、" in t for t in titles):
+        return "; ".join(titles)
+    from babel.lists import format_list
+
+    from ..i18n.languages import babel_locale
+
+    return format_list(titles, locale=babel_locale(language))
+
+
+def localize(pack: m.Pack, language: str) -> tuple[m.PackMeta, tuple[m.Topic, ...]]:
+    """The pack's fields and topics in `language` (the sources' words where pack.yaml gives none)."""
+    meta, topics = pack.meta, pack.topics
+    tr = pack.translations.get(language)
+    if tr is None:
+        return meta, topics
+    meta = dataclasses.replace(
+        meta,
+        title=tr.title or meta.title,
+        subtitle=tr.subtitle or meta.subtitle,
+        classification=tr.classification or meta.classification,
+        language=language,
+        labels=tr.labels,
+    )
+    topics = tuple(dataclasses.replace(t, title=tr.topics.get(t.id, t.title)) for t in topics)
+    return meta, topics
+
+
+def make_edition(
+    pack: m.Pack, topic_names: list[str] | tuple[str, ...] = (), *, language: str | None = None
+) -> m.Edition:
+    """The edition of some topics (none: the full pack) in one of the pack's languages (None:
+    the sources' language). An unknown topic or language is a `UsageError` listing the valid ones."""
     topics = resolve_topics(pack, topic_names)
-    sections = select_sections(pack, topics)
+    language = resolve_language(pack, language)
+    meta, local_topics = localize(pack, language)
+    topics = tuple(t for t in local_topics if t in topics or any(t.id == c.id for c in topics))
+    sections = in_language(select_sections(pack, topics), language)
     anchors = frozenset(a for s in sections for a in (s.id, *(h.anchor for h in s.headings())))
+    labels = labels_for(language, meta.labels)
+    label = join_titles([t.title for t in topics], language) if topics else labels["full_pack"]
     return m.Edition(
         pack=pack,
         topics=topics,
         sections=sections,
         calls=number_footnotes(sections),
         credits=collect_credits(pack, sections),
-        name=edition_name(pack, topics),
+        name=edition_name(pack, topics, language),
         anchors=anchors,
+        language=language,
+        local_meta=meta if meta is not pack.meta else None,
+        labels=MappingProxyType(dict(labels)),
+        topic_label=label,
     )
 
 
-def each_topic(pack: m.Pack) -> list[m.Edition]:
+def each_topic(pack: m.Pack, language: str | None = None) -> list[m.Edition]:
     """One edition per topic of the pack (for --each-topic)."""
-    return [make_edition(pack, [t.id]) for t in pack.topics]
+    return [make_edition(pack, [t.id], language=language) for t in pack.topics]

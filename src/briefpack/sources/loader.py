@@ -1,5 +1,8 @@
 """Sources → `Pack`: read pack.yaml and sections/*.md, validate them, parse Markdown once.
 
+Translations (`sections/x.fr.md` beside `x.md`) are read through the same door and parsed by
+the same Markdown reader as the sections they translate (see `_read_translations`).
+
 Every problem is collected with its file and line; `load_pack` raises them together as a
 `SourceError`, `read_pack` returns them (for `briefpack check`).
 """
@@ -10,13 +13,18 @@ import dataclasses
 import datetime as _dt
 import difflib
 import hashlib
+import re
+import string
 from dataclasses import dataclass
+from types import MappingProxyType
 from pathlib import Path
 from typing import Any
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
 from .markdown import BodyContext, parse_body
+from ..i18n.labels import LABEL_KEYS, has_built_in
+from ..i18n.languages import is_language_tag
 from ..model.naming import AnchorRegistry, is_slug, slugify
 from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
 from .parse_cache import CachedParse, ImageUse, ParseCache, failure
@@ -27,10 +35,18 @@ SECTIONS_DIR = "sections"
 
 PACK_KEYS = (
     "title", "slug", "subtitle", "date", "language", "classification", "authors", "contributors",
-    "keywords", "topics", "page_size", "section_break", "annexes",
+    "keywords", "topics", "page_size", "section_break", "annexes", "labels", "translations",
 )
 TOPIC_KEYS = ("title", "aliases")
 SECTION_KEYS = ("title", "topics", "order", "contributors")
+TRANSLATION_KEYS = ("title", "translation_of", "translators")
+PACK_TRANSLATION_KEYS = ("title", "subtitle", "classification", "topics", "labels")
+#: placeholders each fixed word may hold (the ones listed first must be there)
+LABEL_FIELDS = {"page_of": ("page", "pages"), "annex": ("number", "title"), "not_translated": ("language",)}
+LABEL_REQUIRED = {"page_of": ("page", "pages")}
+#: `x.fr.md`, `x.zh-Hant.md`: a translation of `x.md`
+TRANSLATION_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
+DIGEST_LENGTH = 12
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
 SECTION_BREAKS = ("page", "none")
 
@@ -67,13 +83,20 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCac
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    meta, topics = _read_pack_yaml(root, pack_path, problems, digest)
-    sections = _read_sections(root, topics, problems, allow_remote, digest, topics_known=meta is not None, cache=cache)
+    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest)
+    language = meta.language if meta is not None else "en"
+    sections, translation_digests = _read_sections(
+        root, topics, problems, allow_remote, digest, topics_known=meta is not None,
+        language=language, translations=translations, cache=cache,
+    )
     if cache is not None:
         cache.end_load()
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
-    pack = m.Pack(meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest())
+    pack = m.Pack(
+        meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest(),
+        translations=MappingProxyType(translations), translation_digests=MappingProxyType(translation_digests),
+    )
     return LoadResult(pack, sorted_problems(problems.items))
 
 
@@ -86,26 +109,28 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 # ------------------------------------------------------------------------------ pack.yaml
 
 
-def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple[m.PackMeta | None, tuple[m.Topic, ...]]:
+def _read_pack_yaml(
+    root: Path, path: Path, problems: Problems, digest
+) -> tuple[m.PackMeta | None, tuple[m.Topic, ...], dict[str, m.PackTranslation]]:
     if not path.is_file():
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
-        return None, ()
+        return None, (), {}
     try:
         text = read_text(path)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
-        return None, ()
+        return None, (), {}
     except YamlProblem as exc:
         problems.error(path, exc.line, exc.message)
-        return None, ()
+        return None, (), {}
     data = doc.data
     if data is None:
         data = {}
     if not isinstance(data, dict):
         problems.error(path, doc.first_line, f"{PACK_FILE} must be a mapping of keys (title: …, topics: …)")
-        return None, ()
+        return None, (), {}
     v = _Validator(path, doc, problems)
     v.unknown_keys(data, PACK_KEYS, ())
     title = v.string(data, "title", required=True)
@@ -120,7 +145,12 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple
     if section_break not in SECTION_BREAKS:
         v.err(("section_break",), f"section_break must be 'page' or 'none', not '{section_break}'")
     language = v.string(data, "language") or "en"
+    if not is_language_tag(language):
+        v.err(("language",), f"language '{language}' is not a language tag: write a BCP 47 code such as en, fr, ar, zh-Hans")
+        language = "en"
     topics = _topics(v, data.get("topics"))
+    labels = _labels(v, data.get("labels"), ("labels",), language)
+    translations = _translations(v, data.get("translations"), language, topics)
     annexes = _annexes(root, v, data.get("annexes"))
     for annex in annexes:
         _feed(digest, f"annex {annex.title}", annex.resource.data)
@@ -133,7 +163,7 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple
         keywords=tuple(v.string_list(data, "keywords")),
     )
     if title is None:
-        return None, topics
+        return None, topics, translations
     meta = m.PackMeta(
         title=title,
         slug=slug or slugify(title, "pack"),
@@ -142,8 +172,105 @@ def _read_pack_yaml(root: Path, path: Path, problems: Problems, digest) -> tuple
         page_size=PAGE_SIZES.get(page_size.lower(), "A4"),
         section_break=section_break if section_break in SECTION_BREAKS else "page",
         annexes=annexes,
+        labels=MappingProxyType(labels),
     )
-    return meta, topics
+    return meta, topics, translations
+
+
+def _translations(v: "_Validator", raw: Any, source: str, topics: tuple[m.Topic, ...]) -> dict[str, m.PackTranslation]:
+    """pack.yaml `translations:` — language → the pack's fields in that language."""
+    if raw is None:
+        return {}
+    if not isinstance(raw, dict):
+        v.err(("translations",), "translations must be a mapping: language: {title: …, subtitle: …, topics: …}")
+        return {}
+    out: dict[str, m.PackTranslation] = {}
+    topic_ids = {t.id for t in topics}
+    for lang, spec in raw.items():
+        lang = str(lang)
+        where = ("translations", lang)
+        if not is_language_tag(lang):
+            v.err(where, f"'{lang}' is not a language tag: write a BCP 47 code such as fr, es, ru, ar, zh-Hans")
+            continue
+        if lang.lower() == source.lower():
+            v.err(where, f"'{lang}' is the language the sources are written in ('language: {source}'), not a translation")
+            continue
+        if any(lang.lower() == other.lower() for other in out):
+            v.err(where, f"the language '{lang}' is listed twice")
+            continue
+        if spec is None:
+            spec = {}
+        if not isinstance(spec, dict):
+            v.err(where, f"translations: {lang} must be a mapping: {{title: …, subtitle: …, topics: …}}")
+            continue
+        v.unknown_keys(spec, PACK_TRANSLATION_KEYS, where)
+        titles: dict[str, str] = {}
+        raw_topics = spec.get("topics") or {}
+        if not isinstance(raw_topics, dict):
+            v.err(where + ("topics",), "topics must be a mapping: topic-id: {title: …}")
+            raw_topics = {}
+        for tid, tspec in raw_topics.items():
+            tid = str(tid)
+            twhere = where + ("topics", tid)
+            if topic_ids and tid not in topic_ids:
+                v.err(twhere, f"unknown topic '{tid}'{_did_you_mean(tid, topic_ids)}: translate the topics defined under 'topics:'")
+                continue
+            if isinstance(tspec, str):
+                tspec = {"title": tspec}
+            if not isinstance(tspec, dict):
+                v.err(twhere, f"topic '{tid}' must be a mapping: {{title: …}}")
+                continue
+            v.unknown_keys(tspec, ("title",), twhere)
+            title = v.string(tspec, "title", path=twhere)
+            if title:
+                titles[tid] = title
+        out[lang] = m.PackTranslation(
+            language=lang,
+            title=v.string(spec, "title", path=where),
+            subtitle=v.string(spec, "subtitle", path=where),
+            classification=v.string(spec, "classification", path=where),
+            topics=MappingProxyType(titles),
+            labels=MappingProxyType(_labels(v, spec.get("labels"), where + ("labels",), lang)),
+        )
+    return out
+
+
+def _labels(v: "_Validator", raw: Any, where: tuple, language: str) -> dict[str, str]:
+    """`labels:` — fixed words overridden for one language; unknown keys are warnings."""
+    if raw is None:
+        if not has_built_in(language):
+            v.warn(where[:-1] or ("language",), f"briefpack has no fixed words for '{language}' (it has ar, en, es, fr, ru, zh): "
+                   "English ones are printed unless you give them under 'labels:' (see README, 'Languages and translations')")
+        return {}
+    if not isinstance(raw, dict):
+        v.err(where, "labels must be a mapping: key: word, e.g. contents: Sommaire")
+        return {}
+    out: dict[str, str] = {}
+    for key, value in raw.items():
+        key = str(key)
+        if key not in LABEL_KEYS:
+            v.warn(where + (key,), f"unknown label '{key}' is ignored{_did_you_mean(key, LABEL_KEYS)} (labels: {', '.join(LABEL_KEYS)})")
+            continue
+        if not isinstance(value, str) or not value.strip():
+            v.err(where + (key,), f"label '{key}' must be text")
+            continue
+        try:
+            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
+        except ValueError:
+            v.err(where + (key,), f"label '{key}': unbalanced '{{' or '}}' (write {{{{ and }}}} for braces)")
+            continue
+        allowed = LABEL_FIELDS.get(key, ())
+        unknown = sorted(fields - set(allowed))
+        missing = [f for f in LABEL_REQUIRED.get(key, ()) if f not in fields]
+        if unknown:
+            hint = f"it may hold {', '.join('{' + f + '}' for f in allowed)}" if allowed else "it holds no placeholders"
+            v.err(where + (key,), f"label '{key}': unknown placeholder {{{unknown[0]}}} ({hint})")
+            continue
+        if missing:
+            v.err(where + (key,), f"label '{key}' must hold {', '.join('{' + f + '}' for f in LABEL_REQUIRED[key])}")
+            continue
+        out[key] = value
+    return out
 
 
 def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
@@ -224,19 +351,22 @@ class _Header:
 
 def _read_sections(
     root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool,
-    cache: ParseCache | None = None,
-) -> tuple[m.Section, ...]:
+    language: str = "en", translations: dict[str, m.PackTranslation] | None = None, cache: ParseCache | None = None,
+) -> tuple[tuple[m.Section, ...], dict[str, str]]:
+    """The sections in pack order, and per translated language the digest of its files."""
+    translations = translations or {}
     folder = root / SECTIONS_DIR
     if not folder.is_dir():
         problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
-        return ()
+        return (), {}
     for other in sorted(folder.iterdir()):
         if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
             if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
                 problems.warning(other, None, "not a section (only *.md files are read)")
+    originals, translated = _split_translations(list_sections(folder), translations, problems)
     headers = []
     sections_ok = True
-    for path in list_sections(folder):
+    for path in originals:
         header = _read_header(path, problems)
         if header is not None:
             headers.append(header)
@@ -283,6 +413,7 @@ def _read_sections(
         sections.append(m.Section(
             id=section_id, title=title, path=h.path, topics=section_topics, order=order,
             contributors=contributors, children=blocks, footnotes=footnotes,
+            language=language, digest=body_digest(h.body),
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
@@ -291,7 +422,128 @@ def _read_sections(
             if anchor not in anchors.taken:
                 hint = _did_you_mean(anchor, anchors.taken)
                 problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
-    return tuple(sections)
+    by_file = {s.path.name: s for s in sections}
+    language_digests = {}
+    for lang in translations:
+        lang_digest = hashlib.sha256()
+        _read_translations(
+            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest,
+            check_links=sections_ok, cache=cache,
+        )
+        language_digests[lang] = lang_digest.hexdigest()
+    return tuple(sections), language_digests
+
+
+def body_digest(body: str) -> str:
+    """What a translation records as `translation_of`: the first 12 hex digits of the SHA-256
+    of the original's body — its bytes after the front matter's closing '---' line (UTF-8, line
+    ends as LF, so a checkout that turns them into CRLF does not make every translation stale)."""
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:DIGEST_LENGTH]
+
+
+def _split_translations(
+    paths: list[Path], translations: dict[str, m.PackTranslation], problems: Problems
+) -> tuple[list[Path], dict[str, list[tuple[Path, Path]]]]:
+    """Section files, and per offered language its (translation, original) file pairs. A file
+    `x.fr.md` beside `x.md` is a translation, never a section of its own."""
+    names = {p.name for p in paths}
+    offered = {lang.lower(): lang for lang in translations}
+    originals: list[Path] = []
+    translated: dict[str, list[tuple[Path, Path]]] = {}
+    for path in paths:
+        match = TRANSLATION_NAME.match(path.name)
+        if match is None:
+            originals.append(path)
+            continue
+        original_name = match.group("stem") + ".md"
+        lang = offered.get(match.group("lang").lower())
+        if original_name not in names:
+            if lang is not None:
+                problems.error(path, None, f"a translation into '{lang}' of {original_name}, which is not in sections/: "
+                                           "rename it after the section it translates")
+                continue
+            originals.append(path)  # 'notes.old.md' with no 'notes.md': a section like any other
+            continue
+        if lang is None:
+            problems.warning(path, None, f"a translation of {original_name} into '{match.group('lang')}', a language "
+                                         "pack.yaml does not offer: add it under 'translations:' (the file is ignored)")
+            continue
+        translated.setdefault(lang, []).append((path, path.with_name(original_name)))
+    return originals, translated
+
+
+_TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\"#\s]*)\1\s*(#.*)?$")
+
+
+def _read_translations(
+    root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
+    problems: Problems, allow_remote: bool, digest, *, check_links: bool, cache: ParseCache | None = None,
+) -> None:
+    """The translations into one language, each parsed like its original and attached to it
+    (`Section.translations[lang]`). Headings get anchors from their own text, unique among the
+    pack's anchors; the section keeps its original's id, so links to it work in every language."""
+    registry = AnchorRegistry()
+    registry.taken = set(anchors.taken)
+    internal_links: list[tuple[Path, str, int]] = []
+    for path, original_path in files:
+        original = by_file.get(original_path.name)
+        header = _read_header(path, problems)
+        if header is None:
+            continue
+        _feed(digest, f"translation {path.name}", header.text)
+        if original is None:
+            continue  # the original has errors of its own, reported there
+        v = _Validator(path, header.doc, problems)
+        for key in header.data:
+            if key in SECTION_KEYS and key not in TRANSLATION_KEYS:
+                v.warn((key,), f"'{key}' comes from the original ({original_path.name}) and is ignored in a translation")
+        v.unknown_keys({k: None for k in header.data if k not in SECTION_KEYS}, TRANSLATION_KEYS, ())
+        title = v.string(header.data, "title", required=True)
+        translators = v.people(header.data, "translators")
+        recorded, recorded_line = _translation_of(v, header, original)
+        if title is None:
+            continue
+        if not header.body.strip():
+            problems.error(path, header.body_line, "the translation is empty: write its text below the front matter, or delete the file")
+        parsed = _parse_body(root, header, allow_remote, digest, cache)
+        problems.items.extend(parsed.problems)
+        internal_links += [(path, a, line) for a, line in parsed.internal_links]
+        blocks, footnotes = _unique_anchors(parsed.body, registry)  # unique among the pack's anchors
+        original.translations[lang] = m.Section(
+            id=original.id, title=title, path=path, topics=original.topics, order=original.order,
+            contributors=original.contributors, children=blocks, footnotes=footnotes,
+            language=lang, original=original, translation_of=recorded, translation_of_line=recorded_line,
+            translators=translators,
+        )
+    if check_links:
+        for path, anchor, line in internal_links:
+            if anchor not in registry.taken:
+                hint = _did_you_mean(anchor, registry.taken)
+                problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
+
+
+def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tuple[str | None, int | None]:
+    """The digest a translation recorded, and its line; a stale or missing one is a warning
+    that names the original and the digest to record once the translation matches it."""
+    now = original.digest
+    if "translation_of" not in header.data:
+        v.warn((), f"no 'translation_of': once this translation matches {original.path.name}, "
+                   f"record it in the front matter as 'translation_of: {now}'")
+        return None, None
+    line = header.doc.line("translation_of")
+    # the text as written: YAML would read 012345678901 as a number (an octal one, even)
+    raw = header.text.split("\n")[line - 1].strip() if line else ""
+    match = _TRANSLATION_OF_LINE.match(raw)
+    value = match.group("value").lower() if match else ""
+    if not re.fullmatch(r"[0-9a-f]{%d}" % DIGEST_LENGTH, value):
+        v.err(("translation_of",), f"translation_of must be the first {DIGEST_LENGTH} hex digits of the SHA-256 of "
+                                   f"{original.path.name}'s body (now: translation_of: {now})")
+        return None, line
+    if value != now:
+        v.warn(("translation_of",), f"stale translation: {original.path.name} changed after this translation was made "
+                                    f"(recorded {value}, the original is now {now}); bring the translation up to date, "
+                                    f"then record 'translation_of: {now}'")
+    return value, line
 
 
 def _read_header(path: Path, problems: Problems) -> _Header | None:

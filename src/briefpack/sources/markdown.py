@@ -9,6 +9,7 @@ collected with their file line, never raised one at a time.
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
@@ -275,9 +276,12 @@ class _Converter:
         children = self.inlines(node.children)
         title = node.attrs.get("title") or None
         if href.startswith("#"):
-            anchor = href[1:]
+            # markdown-it percent-encodes the link: '#الخلفية' arrives as '#%D8%A7…'
+            from urllib.parse import unquote
+
+            anchor = unicodedata.normalize("NFC", unquote(href[1:]))
             self.ctx.internal_links.append((anchor, self.line))
-            return m.Link(target=href, children=children, title=title)
+            return m.Link(target="#" + anchor, children=children, title=title)
         if href.lower().startswith(_SAFE_SCHEMES):
             return m.Link(target=href, children=children, title=title)
         if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", href):

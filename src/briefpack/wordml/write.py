@@ -3,8 +3,9 @@
 Owns: the footnotes part (and its own relationships, so links inside notes work), footnote
 reference runs, hyperlinks with external relationships or internal bookmark anchors,
 bookmarks, complex fields (TOC, PAGEREF, PAGE, NUMPAGES, NOTEREF), multi-level numbering
-definitions, the settings the writer needs (`w:updateFields`, footnote separators), the default
-language, and a reproducible re-zip of the saved package.
+definitions, the settings the writer needs (`w:updateFields`, footnote separators), languages
+and right-to-left properties (`w:lang`, `w:bidi`, `w:rtl`, `w:rtlGutter`), and a reproducible
+re-zip of the saved package.
 
 Everything here speaks WordprocessingML only; it knows nothing of packs or editions, so the
 DOCX writer (`briefpack.writers.docx`) stays a readable walk over the model.
@@ -373,25 +374,141 @@ def set_update_fields(settings) -> None:
         insert_in_order(settings, element("w:updateFields", {"w:val": "true"}), _SETTINGS_AFTER_UPDATEFIELDS)
 
 
-def set_default_language(styles, language: str) -> None:
-    """`w:lang` in the style defaults, so spelling and hyphenation use the pack's language."""
-    rpr_default = styles.find(qn("w:docDefaults"))
-    if rpr_default is None:
-        rpr_default = element("w:docDefaults")
-        styles.insert(0, rpr_default)
-    rpr_wrap = rpr_default.find(qn("w:rPrDefault"))
+def _default_rpr(styles):
+    doc_defaults = styles.find(qn("w:docDefaults"))
+    if doc_defaults is None:
+        doc_defaults = element("w:docDefaults")
+        styles.insert(0, doc_defaults)
+    rpr_wrap = doc_defaults.find(qn("w:rPrDefault"))
     if rpr_wrap is None:
         rpr_wrap = element("w:rPrDefault")
-        rpr_default.insert(0, rpr_wrap)
+        doc_defaults.insert(0, rpr_wrap)
     rpr = rpr_wrap.find(qn("w:rPr"))
     if rpr is None:
         rpr = element("w:rPr")
         rpr_wrap.append(rpr)
+    return rpr
+
+
+def _default_ppr(styles):
+    doc_defaults = styles.find(qn("w:docDefaults"))
+    if doc_defaults is None:
+        _default_rpr(styles)
+        doc_defaults = styles.find(qn("w:docDefaults"))
+    ppr_wrap = doc_defaults.find(qn("w:pPrDefault"))
+    if ppr_wrap is None:
+        ppr_wrap = element("w:pPrDefault")
+        doc_defaults.append(ppr_wrap)
+    ppr = ppr_wrap.find(qn("w:pPr"))
+    if ppr is None:
+        ppr = element("w:pPr")
+        ppr_wrap.append(ppr)
+    return ppr
+
+
+#: CT_RPr children after w:lang, and after w:rtl (schema order)
+_RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
+_RPR_AFTER_RTL = ("w:cs", "w:em", "w:lang") + _RPR_AFTER_LANG
+
+
+def set_language(rpr, language: str, script: str) -> None:
+    """`w:lang` on run properties: `w:val` is the language of Latin (and Cyrillic) text,
+    `w:bidi` of right-to-left text, `w:eastAsia` of Chinese, Japanese and Korean text; the
+    script the language is written in decides which attribute names it."""
     lang = rpr.find(qn("w:lang"))
     if lang is None:
-        # w:lang is near the end of CT_RPr; only w:eastAsianLayout, w:specVanish, w:oMath follow
-        lang = insert_in_order(rpr, element("w:lang"), ("w:eastAsianLayout", "w:specVanish", "w:oMath"))
+        lang = insert_in_order(rpr, element("w:lang"), _RPR_AFTER_LANG)
     lang.set(qn("w:val"), language)
+    if script == "arabic":
+        lang.set(qn("w:bidi"), language)
+    elif script == "cjk":
+        lang.set(qn("w:eastAsia"), language)
+
+
+def set_default_language(styles, language: str, script: str = "latin") -> None:
+    """`w:lang` in the style defaults, so spelling and hyphenation use the pack's language."""
+    set_language(_default_rpr(styles), language, script)
+
+
+def set_run_language(r, language: str, script: str) -> None:
+    """A run in another language than the document's (a section not yet translated)."""
+    set_language(r.get_or_add_rPr(), language, script)
+
+
+def mark_rtl(r) -> None:
+    """A run of right-to-left text: `w:rtl`, so Word lays it out right to left with the
+    complex-script font, size, bold and italic (`w:cs` fonts, `w:szCs`, `w:bCs`, `w:iCs`)."""
+    rpr = r.get_or_add_rPr()
+    if rpr.find(qn("w:rtl")) is None:
+        insert_in_order(rpr, element("w:rtl"), _RPR_AFTER_RTL)
+
+
+#: CT_PPr children after w:bidi (schema order)
+_PPR_AFTER_BIDI = (
+    "w:adjustRightInd", "w:snapToGrid", "w:spacing", "w:ind", "w:contextualSpacing", "w:mirrorIndents",
+    "w:suppressOverlap", "w:jc", "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl",
+    "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
+)
+
+
+def set_bidi(ppr, on: bool = True) -> None:
+    """`w:bidi` on paragraph properties: the paragraph runs right to left (its start is the
+    right margin, tables and numbering follow); `on=False` writes `w:val="0"`, a left-to-right
+    paragraph in a right-to-left document."""
+    bidi = ppr.find(qn("w:bidi"))
+    if bidi is None:
+        bidi = insert_in_order(ppr, element("w:bidi"), _PPR_AFTER_BIDI)
+    if on:
+        bidi.attrib.pop(qn("w:val"), None)
+    else:
+        bidi.set(qn("w:val"), "0")
+
+
+def set_default_bidi(styles) -> None:
+    """Every paragraph right to left unless it says otherwise: body, headers, footers, notes
+    (LibreOffice mirrors tables, headers and footers only when the defaults say so)."""
+    set_bidi(_default_ppr(styles))
+
+
+#: CT_SectPr children after w:bidi (schema order)
+_SECTPR_AFTER_BIDI = ("w:rtlGutter", "w:docGrid", "w:printerSettings", "w:sectPrChange")
+
+
+def set_section_rtl(sect_pr) -> None:
+    """The section's columns and gutter run right to left (`w:bidi`, `w:rtlGutter`)."""
+    if sect_pr.find(qn("w:bidi")) is None:
+        insert_in_order(sect_pr, element("w:bidi"), _SECTPR_AFTER_BIDI)
+    if sect_pr.find(qn("w:rtlGutter")) is None:
+        insert_in_order(sect_pr, element("w:rtlGutter"), _SECTPR_AFTER_BIDI[1:])
+
+
+def mirror_borders(styles) -> None:
+    """Left and right paragraph borders swapped in every style (a quote's rule belongs on the
+    start side; Word and LibreOffice keep `w:left` on the left even in a right-to-left
+    paragraph)."""
+    for borders in styles.iter(qn("w:pBdr")):
+        left, right = borders.find(qn("w:left")), borders.find(qn("w:right"))
+        if left is not None:
+            left.tag = qn("w:right")
+        if right is not None:
+            right.tag = qn("w:left")
+        # CT_PBdr order: top, left, bottom, right, between, bar
+        order = {qn(f"w:{t}"): i for i, t in enumerate(("top", "left", "bottom", "right", "between", "bar"))}
+        children = sorted(borders, key=lambda c: order.get(c.tag, 9))
+        for child in children:
+            borders.append(child)
+
+
+def set_script_fonts(styles, east_asia_region: str | None) -> None:
+    """Swap the regional CJK faces the styles name ("Noto Sans CJK SC" → "… TC") so Traditional
+    Chinese (or Japanese, Korean) text takes its own forms."""
+    if not east_asia_region:
+        return
+    pattern = re.compile(r"CJK (SC|TC|JP|KR|HK)\b")
+    for fonts in styles.iter(qn("w:rFonts")):
+        value = fonts.get(qn("w:eastAsia"))
+        if value and pattern.search(value):
+            fonts.set(qn("w:eastAsia"), pattern.sub(f"CJK {east_asia_region}", value))
 
 
 # --------------------------------------------------------------------------- pictures

@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import io
 import logging
+import unicodedata
 from contextlib import contextmanager
 
 from ... import model as m
+from ...i18n import direction, language_name, long_date, script_of
+from ...i18n.labels import page_parts
+from ...i18n.languages import table_key
 from ...wordml import write as wx
 from .raster import RasterError, svg_to_png
 
@@ -22,6 +26,9 @@ LOGGER = logging.getLogger("briefpack")
 # Paragraph styles by role; the names are Word's built-in ones where Word has one.
 BODY, QUOTE, NOTE, CELL, CELL_HEAD = "Body Text", "Quote", "Footnote Text", "Table Text", "Table Heading"
 LINK_CHAR, CODE_CHAR, NOTE_CHAR = "Hyperlink", "HTML Code", "Footnote Reference"
+TRANSLATION_NOTE = "Translation Note"  # the note above a section not yet translated
+#: the regional forms of the CJK faces the reference document names, by language
+EAST_ASIAN_REGION = {"zh-Hant": "TC", "ja": "JP", "ko": "KR"}
 TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 CREDITS_ANCHOR = "credits "  # the space keeps it apart from any section id
 
@@ -68,6 +75,14 @@ class DocxWriter(m.Visitor):
         self._bookmark(CREDITS_ANCHOR)
 
         # walking state
+        # the pack's language: its fixed words, its script, its direction
+        self.labels = edition.labels
+        self.language = edition.language
+        self.rtl = direction(self.language) == "rtl"
+        self.split_rtl = self.rtl  # split text into right-to-left and left-to-right runs
+        self.run_language: tuple[str, str] | None = None  # (tag, script) of a section not yet translated
+        self.paragraph_bidi: bool | None = None  # set on each paragraph when it differs from the document
+
         self.container = self.doc._body  # where blocks go: the body or a footnote
         self.story = self.part  # the part that owns relationships of what is being written
         self.section: m.Section | None = None
@@ -104,9 +119,9 @@ class DocxWriter(m.Visitor):
             self.paragraph("Subtitle", meta.subtitle)
         self.paragraph("Cover Topic", self.edition.topic_label)
         if meta.date:
-            self.paragraph("Cover Detail", f"{meta.date.day} {meta.date:%B %Y}")
+            self.paragraph("Cover Detail", long_date(meta.date, self.language))
         if self.edition.credits.prepared_by:
-            self.paragraph("Cover Label", "Prepared by")
+            self.paragraph("Cover Label", self.labels["prepared_by"])
             for person in self.edition.credits.prepared_by:
                 self.paragraph("Cover Detail", str(person))
         last = self.paragraph("Classification", meta.classification or "")
@@ -119,7 +134,7 @@ class DocxWriter(m.Visitor):
             for heading in section.headings(max_level=3):
                 entries.append((heading.level, m.plain_text(heading.children), self._bookmark(heading.anchor)))
         if self._has_credits():
-            entries.append((1, "Credits", self._bookmark(CREDITS_ANCHOR)))
+            entries.append((1, self.labels["credits"], self._bookmark(CREDITS_ANCHOR)))
         return entries
 
     def write_contents(self) -> None:
@@ -127,14 +142,14 @@ class DocxWriter(m.Visitor):
         heading as a working link, for viewers that never compute fields. Page numbers are
         PAGEREF fields with an empty stored result: a guess would be wrong as often as right,
         and Word and LibreOffice both fill them in."""
-        self.paragraph("TOC Heading", "Contents")
+        self.paragraph("TOC Heading", self.labels["contents"])
         entries = self.toc_entries() or [(1, "", "")]
         paragraphs = []
         for level, text, bookmark in entries:
             p = self.paragraph(f"TOC {level}")._p
             if bookmark:
                 link = wx.internal_hyperlink(bookmark)
-                link.append(wx.run(text))
+                link.extend(self.runs(text))
                 # no tab before the empty page number: dot leaders to nothing look broken in
                 # viewers that never refresh the field; Word rebuilds the entries anyway
                 for r in wx.field(f"PAGEREF {bookmark} \\h", ""):
@@ -152,11 +167,39 @@ class DocxWriter(m.Visitor):
 
     def visit_Section(self, section: m.Section) -> None:
         self.section = section
-        heading = self.paragraph("Heading 1", section.title)
-        self._mark_bookmark(heading._p, section.id)
-        self.visit_all(section.children)
-        self.write_notes_of(section)
+        untranslated = self.edition.untranslated(section)
+        saved = (self.split_rtl, self.run_language, self.paragraph_bidi)
+        if untranslated:
+            # printed in its own language: runs say so (w:lang), and its paragraphs take its
+            # direction where that is not the document's
+            section_rtl = direction(section.language) == "rtl"
+            self.run_language = (section.language, script_of(section.language))
+            self.split_rtl = self.rtl or section_rtl
+            self.paragraph_bidi = section_rtl if section_rtl != self.rtl else None
+        try:
+            heading = self.paragraph("Heading 1", section.title)
+            self._mark_bookmark(heading._p, section.id)
+            if untranslated:
+                self.untranslated_note(section, saved)
+            self.visit_all(section.children)
+            self.write_notes_of(section)
+        finally:
+            self.split_rtl, self.run_language, self.paragraph_bidi = saved
         self.section = None
+
+    def untranslated_note(self, section: m.Section, document_state) -> None:
+        """The note, in the pack's language, that a section is printed in its original one."""
+        note = self.labels["not_translated"].format(language=language_name(section.language, self.language))
+        inner = (self.split_rtl, self.run_language, self.paragraph_bidi)
+        self.split_rtl, self.run_language, self.paragraph_bidi = document_state
+        try:
+            style = TRANSLATION_NOTE if TRANSLATION_NOTE in self._style_ids else BODY
+            p = self.paragraph(style, note)
+            if style == BODY:
+                for r in p._p.iter(wx.qn("w:r")):
+                    r.get_or_add_rPr()._add_i()
+        finally:
+            self.split_rtl, self.run_language, self.paragraph_bidi = inner
 
     def write_notes_of(self, section: m.Section) -> None:
         """Each note whose first call is in this section, as a real Word footnote whose id is its
@@ -185,14 +228,14 @@ class DocxWriter(m.Visitor):
         credits = self.edition.credits
         if not self._has_credits():
             return
-        heading = self.paragraph("Heading 1", "Credits")
+        heading = self.paragraph("Heading 1", self.labels["credits"])
         self._mark_bookmark(heading._p, CREDITS_ANCHOR)
-        for label, people in (("Prepared by", credits.prepared_by), ("With contributions from", credits.contributors)):
+        for key, people in (("prepared_by", credits.prepared_by), ("with_contributions_from", credits.contributors)):
             if people:
-                self.paragraph("Credits Label", label)
+                self.paragraph("Credits Label", self.labels[key])
                 self.people_list(people)
         if credits.by_section:
-            self.paragraph("Credits Label", "Contributors by section")
+            self.paragraph("Credits Label", self.labels["contributors_by_section"])
             for credit in credits.by_section:
                 p = self.paragraph(BODY)
                 self.sink = p._p
@@ -200,6 +243,9 @@ class DocxWriter(m.Visitor):
                     self.text(credit.section.title)
                 self.text(": " + ", ".join(str(person) for person in credit.people))
                 self.sink = None
+        if credits.translated_by:
+            self.paragraph("Credits Label", self.labels["translated_by"])
+            self.people_list(credits.translated_by)
 
     def people_list(self, people) -> None:
         num_id = wx.add_list_instance(self.numbering, self.abstract["bullet"])
@@ -214,30 +260,41 @@ class DocxWriter(m.Visitor):
         for story in (section.first_page_header, section.first_page_footer):
             self._only_paragraph(story, "Normal")
         header = self._only_paragraph(section.header, "Header")
-        header.append(wx.run(meta.title))
+        header.extend(self.runs(meta.title))
         header.append(wx.tab_run())
-        header.append(wx.run(self.edition.topic_label))
+        header.extend(self.runs(self.edition.topic_label))
         footer = self._only_paragraph(section.footer, "Footer")
         if meta.classification:
-            footer.append(wx.run(meta.classification))
+            footer.extend(self.runs(meta.classification))
         footer.append(wx.tab_run())
-        footer.append(wx.run("Page "))
+        before, between, after = page_parts(self.labels["page_of"])  # "Page ", " of ", ""
+        footer.extend(self.runs(before))
         footer.extend(wx.field("PAGE", "1"))
-        footer.append(wx.run(" of "))
+        footer.extend(self.runs(between))
         footer.extend(wx.field("NUMPAGES", "1"))
+        footer.extend(self.runs(after))
 
     def _only_paragraph(self, story, style_name):
         story.is_linked_to_previous = False
         element = story._element
         for child in list(element):
             element.remove(child)
-        return story.add_paragraph(style=style_name)._p
+        p = story.add_paragraph(style=style_name)._p
+        if self.rtl:
+            wx.set_bidi(p.get_or_add_pPr())
+        return p
 
     def write_settings_and_properties(self) -> None:
         meta, edition = self.edition.meta, self.edition
         settings = self.doc.settings.element
         wx.set_update_fields(settings)
-        wx.set_default_language(self.doc.styles.element, meta.language)
+        styles = self.doc.styles.element
+        wx.set_default_language(styles, self.language, script_of(self.language))
+        wx.set_script_fonts(styles, EAST_ASIAN_REGION.get(table_key(self.language) or self.language.split("-")[0]))
+        if self.rtl:
+            wx.set_default_bidi(styles)
+            wx.mirror_borders(styles)
+            wx.set_section_rtl(self.doc.sections[0]._sectPr)
         heading1 = self.doc.styles["Heading 1"]
         heading1.paragraph_format.page_break_before = meta.section_break == "page"
 
@@ -248,8 +305,8 @@ class DocxWriter(m.Visitor):
         props.author = "; ".join(p.name for p in people)
         props.last_modified_by = props.author or "briefpack"
         props.keywords = ", ".join(meta.keywords)
-        props.language = meta.language
-        props.category = "Briefing pack"
+        props.language = self.language
+        props.category = self.labels["briefing_pack"]
         props.comments = ""
         props.revision = 1
         stamp = self.options.timestamp.replace(microsecond=0)
@@ -266,9 +323,29 @@ class DocxWriter(m.Visitor):
     def paragraph(self, style_name: str, text: str = ""):
         p = self.container.add_paragraph()
         p._p.style = self.style_id(style_name)
+        if self.paragraph_bidi is not None:
+            wx.set_bidi(p._p.get_or_add_pPr(), self.paragraph_bidi)
         if text:
-            p._p.append(wx.run(text))
+            p._p.extend(self.runs(text))
         return p
+
+    def runs(self, text: str, style_id: str | None = None, marks: frozenset[str] = frozenset()) -> list:
+        """The runs of some text: in a right-to-left document (or section), one run per stretch
+        of right-to-left or left-to-right text, the right-to-left ones marked `w:rtl` so Word
+        uses the complex-script font, size and weight; a section not yet translated names its
+        language on every run."""
+        out = []
+        pieces = split_by_direction(text) if self.split_rtl else [(text, False)]
+        for piece, rtl in pieces:
+            r = wx.run(piece, style_id)
+            if marks:
+                apply_marks(r, marks, rtl)
+            if rtl:
+                wx.mark_rtl(r)
+            if self.run_language:
+                wx.set_run_language(r, *self.run_language)
+            out.append(r)
+        return out
 
     def _bookmark(self, anchor: str) -> str:
         if anchor not in self._bookmark_names:
@@ -311,20 +388,7 @@ class DocxWriter(m.Visitor):
         if not text:
             return
         style = LINK_CHAR if self.in_link else char_style
-        r = wx.run(text, self.style_id(style) if style else None)
-        self._apply_marks(r)
-        self.sink.append(r)
-
-    def _apply_marks(self, r) -> None:
-        if not self.marks:
-            return
-        rpr = r.get_or_add_rPr()
-        if "b" in self.marks:
-            rpr._add_b()
-        if "i" in self.marks:
-            rpr._add_i()
-        if "strike" in self.marks:
-            rpr._add_strike()
+        self.sink.extend(self.runs(text, self.style_id(style) if style else None, self.marks))
 
     def block_paragraph(self):
         """A paragraph for body text in the current context: a list item, a quote, a note,
@@ -409,6 +473,10 @@ class DocxWriter(m.Visitor):
         width = self._text_width()
         table = self.container.add_table(rows=1 + len(node.rows), cols=columns, width=width)
         table.style = self.doc.styles["Brief Table"]
+        if (self.rtl and self.paragraph_bidi is not False) or self.paragraph_bidi:
+            from docx.enum.table import WD_TABLE_DIRECTION
+
+            table.table_direction = WD_TABLE_DIRECTION.RTL  # w:bidiVisual: the first column on the right
         header_tr = table.rows[0]._tr
         header_tr.get_or_add_trPr().append(wx.element("w:tblHeader"))
         aligns = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
@@ -422,6 +490,8 @@ class DocxWriter(m.Visitor):
                 cell.width = widths[c]
                 p = cell.paragraphs[0]
                 p._p.style = self.style_id(CELL_HEAD if r == 0 else CELL)
+                if self.paragraph_bidi is not None:
+                    wx.set_bidi(p._p.get_or_add_pPr(), self.paragraph_bidi)
                 align = node.aligns[c] if c < len(node.aligns) else None
                 if align in aligns:
                     p.alignment = aligns[align]
@@ -546,6 +616,51 @@ class DocxWriter(m.Visitor):
         drawing.append(inline)
         r.append(drawing)
         self.sink.append(r)
+
+
+def apply_marks(r, marks: frozenset[str], rtl: bool = False) -> None:
+    """Bold, italic, strike on a run; a right-to-left run also gets the complex-script forms
+    (`w:bCs`, `w:iCs`), which are what Word applies to it."""
+    rpr = r.get_or_add_rPr()
+    if "b" in marks:
+        rpr._add_b()
+        if rtl:
+            rpr._add_bCs()
+    if "i" in marks:
+        rpr._add_i()
+        if rtl:
+            rpr._add_iCs()
+    if "strike" in marks:
+        rpr._add_strike()
+
+
+_STRONG_RTL = ("R", "AL")
+
+
+def split_by_direction(text: str) -> list[tuple[str, bool]]:
+    """'القرار 130 (Rev. Guadalajara)' → [('القرار 130 (', True), ('Rev. Guadalajara)', False)]:
+    stretches of right-to-left and of left-to-right letters; digits, spaces and punctuation
+    stay with the stretch they follow (or the first one, at the start)."""
+    pieces: list[list] = []
+    pending = ""
+    for char in text:
+        kind = unicodedata.bidirectional(char)
+        if kind in _STRONG_RTL or kind == "L":
+            rtl = kind in _STRONG_RTL
+            if pieces and pieces[-1][1] == rtl:
+                pieces[-1][0] += pending + char
+            elif pieces:
+                pieces[-1][0] += pending
+                pieces.append([char, rtl])
+            else:
+                pieces.append([pending + char, rtl])
+            pending = ""
+        else:
+            pending += char
+    if not pieces:
+        return [(text, False)] if text else []
+    pieces[-1][0] += pending
+    return [(piece, rtl) for piece, rtl in pieces]
 
 
 def column_widths(table: m.Table, columns: int, total: int) -> list[int]:

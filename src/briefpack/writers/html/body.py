@@ -18,6 +18,12 @@ from typing import Callable
 from markupsafe import Markup, escape
 
 from ... import model as m
+from ...i18n import direction
+
+#: Unicode's left-to-right isolate and its end: a URL or a code span inside right-to-left text
+#: keeps its own order and moves as one unit (WeasyPrint has no `unicode-bidi`; Pango follows
+#: these characters).
+LRI, PDI = "\u2066", "\u2069"
 
 #: Elements a note may hold are spelled as spans inside a note: a note sits inside its
 #: paragraph, and an HTML parser closes an open <p> at the first <p>, <ul> or <table>.
@@ -66,12 +72,14 @@ class HtmlBody(m.Visitor):
         self.ol_depth = 0
         self.note_depth = 0
         self.endnotes: list[m.NoteCall] = []  # preview: notes of the current section
+        self.rtl = False  # the current section's text runs right to left
 
     # ------------------------------------------------------------------ entry points
 
     def section_body(self, section: m.Section) -> Markup:
         self.section = section
         self.endnotes = []
+        self.rtl = direction(section.language) == "rtl"
         return Markup("").join(self.visit_all(section.children))
 
     def note_body(self, note: m.Footnote) -> Markup:
@@ -183,7 +191,12 @@ class HtmlBody(m.Visitor):
         return element("s", self.inlines(node.children))
 
     def visit_Code(self, node: m.Code) -> Markup:
-        return element("code", node.text)
+        return element("code", self._ltr(node.text))
+
+    def _ltr(self, text: str) -> str:
+        """Text that reads left to right whatever surrounds it (URLs, code) — isolated only in
+        right-to-left sections, so left-to-right packs are what they always were."""
+        return f"{LRI}{text}{PDI}" if self.rtl else text
 
     def visit_Link(self, node: m.Link) -> Markup:
         text = self.inlines(node.children)
@@ -195,10 +208,12 @@ class HtmlBody(m.Visitor):
         shown = m.plain_text(node.children).strip()
         bare = node.target.removeprefix("mailto:")
         if shown in (node.target, bare) or shown.rstrip("/") == bare.rstrip("/"):
+            if self.rtl:
+                text = Markup(LRI) + text + Markup(PDI)
             return element("a", text, href=node.target, class_="external bare", title=node.title)
         # On paper a link is only as good as its printed address; the style decides how it looks
         # (and hides it on screen).
-        return link + element("span", bare, class_="link-url")
+        return link + element("span", self._ltr(bare), class_="link-url")
 
     def visit_Image(self, node: m.Image) -> Markup:
         return void("img", src=self.resource_url(node.resource), alt=node.alt, title=node.title, class_="inline")

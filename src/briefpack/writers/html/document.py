@@ -19,6 +19,9 @@ import jinja2
 from markupsafe import Markup
 
 from ... import model as m
+from ...i18n import direction, language_name, long_date as localized_date
+from ...i18n.labels import page_parts
+from ...i18n.languages import script_of
 from .body import HtmlBody
 from ...options import RenderOptions
 from ...style import Style
@@ -26,7 +29,6 @@ from .urls import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_ty
 
 TEMPLATE = "pack.html.j2"
 PAGE_SIZES = {"a4": "A4", "letter": "letter"}
-_MONTHS = "January February March April May June July August September October November December".split()
 
 
 @dataclass(frozen=True)
@@ -46,8 +48,14 @@ class AnnexPlaceholder:
         return [{"page_name": f"annex-{self.number}-{i}", "width": w, "height": h} for i, (w, h) in enumerate(self.page_sizes)]
 
 
-def long_date(value: _dt.date | None) -> str:
-    return f"{value.day} {_MONTHS[value.month - 1]} {value.year}" if value else ""
+def long_date(value: _dt.date | None, language: str = "en") -> str:
+    """'1 October 2014', '1 octobre 2014', '2014年10月1日' (CLDR long form through Babel)."""
+    return localized_date(value, language)
+
+
+def untranslated_note(edition: m.Edition, section: m.Section) -> str:
+    """The note above a section printed in its original language, in the edition's language."""
+    return edition.labels["not_translated"].format(language=language_name(section.language, edition.language))
 
 
 #: The environment of the last style used: compiling the templates costs ~50 ms, and the PDF
@@ -78,7 +86,7 @@ def _new_environment(style: Style) -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters["long_date"] = long_date
+    env.filters["long_date"] = long_date  # {{ some_date | long_date(language) }}
     return env
 
 
@@ -102,16 +110,23 @@ def render_html(
         resource_url = lambda r: data_uri(r.data, r.media_type)  # noqa: E731
 
     body = HtmlBody(edition, for_print=for_print, resource_url=resource_url, page_breaks=page_breaks)
+    language = edition.language or "en"
+    doc_dir = direction(language)
     sections = []
     for section in edition.sections:
         html = body.section_body(section)
         notes = [
             {"number": c.number, "anchor": c.anchor, "body": body.note_body(c.note)} for c in body.endnotes
         ]
+        untranslated = edition.untranslated(section)
+        section_dir = direction(section.language) if untranslated else doc_dir
         sections.append(
             {
                 "id": section.id,
                 "title": section.title,
+                "lang": section.language if untranslated else None,
+                "dir": section_dir if section_dir != doc_dir else None,
+                "untranslated_note": untranslated_note(edition, section) if untranslated else "",
                 "body": html,
                 "endnotes": notes,
                 "headings": [
@@ -136,6 +151,10 @@ def render_html(
         if style.has("screen.css"):
             css += "\n" + inline_css_urls(style.text("screen.css"), style)
 
+    date_text = long_date(meta.date, language)
+    if date_text and doc_dir == "rtl":
+        # isolated (FSI…PDI), so "briefpack · 20 نوفمبر 2015" keeps the date whole
+        date_text = f"\u2068{date_text}\u2069"
     context = {
         "for_print": for_print,
         "meta": meta,
@@ -144,10 +163,10 @@ def render_html(
         "topic_label": edition.topic_label,
         "is_full": edition.is_full,
         "topic_count": len(edition.topics),
-        "date": long_date(meta.date),
+        "date": date_text,
         "iso_date": meta.date.isoformat() if meta.date else "",
         "classification": meta.classification or "",
-        "language": meta.language or "en",
+        "language": language,
         "page_size": PAGE_SIZES.get((meta.page_size or "A4").lower(), "A4"),
         "section_break": meta.section_break,
         "keywords": ", ".join(meta.keywords),
@@ -155,13 +174,26 @@ def render_html(
         "prepared_by": [{"name": p.name, "affiliation": p.affiliation or ""} for p in credits.prepared_by],
         "contributors": [{"name": p.name, "affiliation": p.affiliation or ""} for p in credits.contributors],
         "by_section": [
-            {"id": c.section.id, "title": c.section.title, "people": [str(p) for p in c.people]}
+            {
+                "id": c.section.id, "title": c.section.title, "people": [str(p) for p in c.people],
+                "lang": c.section.language if edition.untranslated(c.section) else None,
+            }
             for c in credits.by_section
         ],
+        "translated_by": [{"name": p.name, "affiliation": p.affiliation or ""} for p in credits.translated_by],
         "sections": sections,
         "annexes": [
-            {"title": a.title, "anchor": a.anchor, "pages": a.pages, "number": a.number} for a in annexes
+            {
+                "title": a.title, "anchor": a.anchor, "pages": a.pages, "number": a.number,
+                "label": edition.labels["annex"].format(number=a.number, title=a.title),
+            }
+            for a in annexes
         ],
+        # the pack's language: fixed words, direction ('ltr'/'rtl'), script family for fonts
+        "labels": edition.labels,
+        "dir": doc_dir,
+        "script": script_of(language),
+        "page_words": page_parts(edition.labels["page_of"]),
         # The PDF's creation date: options.timestamp, so SOURCE_DATE_EPOCH makes builds reproducible.
         "created": options.timestamp.astimezone(_dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "css": Markup(css),
