@@ -14,9 +14,11 @@ from conftest import PNG_BYTES, SAMPLE, TRADE_PACK_YAML, TRADE_SECTIONS, write_p
 def _picture(result):
     """Everything a load gives, as comparable values (sections are compared by content)."""
     pack = result.pack
-    sections = [
-        (s.id, s.title, s.path, s.topics, s.order, s.contributors, s.children, s.footnotes) for s in pack.sections
-    ] if pack else None
+    def picture(s):
+        translations = sorted((lang, picture(t)) for lang, t in s.translations.items())
+        return (s.id, s.title, s.path, s.topics, s.order, s.contributors, s.children, s.footnotes, s.language, translations)
+
+    sections = [picture(s) for s in pack.sections] if pack else None
     return pack and pack.digest, sections, [str(p) for p in result.problems]
 
 
@@ -82,4 +84,6 @@ def test_the_sample_pack_loads_the_same_through_the_cache():
     cache = ParseCache()
     read_pack(SAMPLE, cache=cache)
     assert _picture(read_pack(SAMPLE, cache=cache)) == _picture(read_pack(SAMPLE))
-    assert cache.misses == len(read_pack(SAMPLE).pack.sections)
+    sections = read_pack(SAMPLE).pack.sections
+    assert cache.misses == len(sections) + sum(len(s.translations) for s in sections)  # translations too
+    assert cache.hits == cache.misses

@@ -216,6 +216,14 @@ def test_switching_topic_and_downloading_the_pdf_and_docx(server, pack, page):
     expect(message).to_contain_text("itu-pp-2014-strategic-plan.docx: it was changed after briefpack wrote it")
     assert docx_path.read_bytes() == edited
 
+    # the same topic in another language the pack offers: the bar's menus are in the URL
+    page.select_option("#lang", "ar")
+    page.wait_for_url(re.compile(r"\?topic=strategic-plan&lang=ar$"), timeout=WAIT)
+    expect(frame.locator("html")).to_have_attribute("dir", "rtl", timeout=WAIT)
+    expect(frame.locator("html")).to_have_attribute("lang", "ar")
+    assert page.locator("#topic").input_value() == "strategic-plan"
+    expect(page.locator("#download-pdf")).to_have_attribute("href", "/download/pdf?topic=strategic-plan&lang=ar")
+
 
 def test_no_url_reaches_a_file(server, pack):
     (pack / "link-out").symlink_to("/etc")

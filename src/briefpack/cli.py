@@ -228,6 +228,8 @@ def _report(result, quiet: bool) -> None:
 @main.command()
 @click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
 @click.option("--topic", "-t", metavar="T", default=None, help="Open the page on topic T (an id or alias). Default: the full pack.")
+@click.option("--lang", "-l", "language", metavar="L", default=None,
+              help="Open the page in language L (one the pack offers). Default: the sources' language.")
 @click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
               help="Folder the page's PDF and DOCX downloads are built into (as by briefpack build).")
 @click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
@@ -239,10 +241,11 @@ def _report(result, quiet: bool) -> None:
 @click.option("--open", "open_browser", is_flag=True, help="Open the page in the default web browser.")
 @click.option("--allow-remote", is_flag=True, help="Allow fetching http(s) images named in the sources.")
 @click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes for a large PDF download (as build --jobs).")
-def serve(sources, topic, out, style, host, port, open_browser, allow_remote, jobs):
+def serve(sources, topic, language, out, style, host, port, open_browser, allow_remote, jobs):
     """Preview the pack in a web browser, updated as you write.
 
-    Serves a page with the pack as HTML, a bar to switch topic, the contents at the side and
+    Serves a page with the pack as HTML, a bar to switch topic (and language, for a pack with
+    translations), the contents at the side and
     links that build and download the PDF and the DOCX of what is shown (into --out, exactly as
     briefpack build would: an edited DOCX there is not overwritten). Saving a source or style
     file updates the open page in place, keeping its scroll position; errors in the sources
@@ -252,6 +255,7 @@ def serve(sources, topic, out, style, host, port, open_browser, allow_remote, jo
     Examples:
       briefpack serve --open                       # http://127.0.0.1:8000/
       briefpack serve --topic cybersecurity --port 8080
+      briefpack serve --topic cybersecurity --lang fr   # /?topic=cybersecurity&lang=fr
       briefpack serve --sources ../other-pack --style ../house-style
       briefpack serve --port 0                     # any free port (printed)
     """
@@ -262,9 +266,10 @@ def serve(sources, topic, out, style, host, port, open_browser, allow_remote, jo
         _fail(BuildError(f"sources folder not found: {display_path(Path(sources))} (give another with --sources DIR)"), writes=False)
     preview = Preview(sources, out, style_dir=style, allow_remote=allow_remote, jobs=jobs)
     preview.reload()
-    if topic and preview.pack is not None:
+    view = View(topic=topic, lang=language)
+    if (topic or language) and preview.pack is not None:
         try:
-            preview.edition(View(topic=topic))
+            preview.edition(view)
         except UsageError as exc:
             _fail(exc, writes=False)
     try:
@@ -273,7 +278,7 @@ def serve(sources, topic, out, style, host, port, open_browser, allow_remote, jo
         _fail(exc, writes=False)
         return
     url = url_of(sock, host)
-    query = View(topic=topic).query() if topic else ""
+    query = view.query()
     page = url + (f"?{query}" if query else "")
     errors = sum(1 for p in preview.problems if p.is_error)
     for problem in preview.problems:

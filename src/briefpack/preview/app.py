@@ -159,7 +159,8 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
         html = page_template.render(
             view=view,
             shown=shown,
-            topics=preview.topics(),
+            topics=preview.topics(view),
+            languages=preview.languages(),
             pack_title=preview.pack.meta.title if preview.pack else "briefpack",
             downloads=DOWNLOADS,
             query=view.query(),
@@ -214,7 +215,8 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
                 events.publish("progress", {"format": fmt, "text": f"{label}: {stage}: {detail}"})
 
         events.publish("progress", {"format": fmt, "text": f"building the {label}…"})
-        say(f"download: building the {label} of {'topic ' + view.topic if view.topic else 'the full pack'}")
+        what = ("topic " + view.topic if view.topic else "the full pack") + (f" in {view.lang}" if view.lang else "")
+        say(f"download: building the {label} of {what}")
         try:
             path, result = await in_daemon_thread(preview.download, view, fmt, progress)
         except SourceError as exc:

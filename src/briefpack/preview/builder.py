@@ -23,8 +23,8 @@ from ..options import Progress, _quiet
 
 
 class Builder:
-    """`build(topics, fmt, progress)` → (path, BuildResult), run in the build process; one at a
-    time. `close()` ends the process."""
+    """`build(choice, progress)` → (path, BuildResult) of `build_pack(**choice)` (topics,
+    languages, formats: one file), run in the build process; one at a time. `close()` ends it."""
 
     def __init__(self, **build_options):
         methods = multiprocessing.get_all_start_methods()
@@ -35,10 +35,10 @@ class Builder:
         theirs.close()
         self._lock = threading.Lock()
 
-    def build(self, topics: list[str], fmt: str, progress: Progress = _quiet) -> tuple[Path, BuildResult]:
+    def build(self, choice: dict, progress: Progress = _quiet) -> tuple[Path, BuildResult]:
         with self._lock:
             try:
-                self._conn.send((topics, fmt))
+                self._conn.send(choice)
                 while True:
                     kind, *value = self._conn.recv()
                     if kind == "progress":
@@ -79,7 +79,7 @@ def _build_loop(conn, options: dict) -> None:
     try:
         while True:
             try:
-                topics, fmt = conn.recv()
+                choice = conn.recv()
             except EOFError:
                 return
 
@@ -87,7 +87,7 @@ def _build_loop(conn, options: dict) -> None:
                 conn.send(("progress", stage, detail))
 
             try:
-                result = build_pack(topics=topics, formats=(fmt,), progress=progress, cache=cache, **options)
+                result = build_pack(progress=progress, cache=cache, **choice, **options)
             except SourceError as exc:
                 conn.send(("error", "SourceError", str(exc), exc.problems))
             except BriefpackError as exc:

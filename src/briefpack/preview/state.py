@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 from .. import model as m
 from ..build import BuildResult, build_pack
 from ..errors import BriefpackError, Problem, UsageError
-from ..model.selection import make_edition
+from ..model.selection import localize, make_edition, resolve_language
 from ..options import Progress, RenderOptions, _quiet
 from ..sources.files import ResourceProblem, load_style
 from ..sources.loader import LoadResult, read_pack
@@ -29,19 +29,22 @@ DOWNLOADS = ("pdf", "docx")
 
 @dataclass(frozen=True)
 class View:
-    """What one page shows. The page's URL carries it as its query (`/?topic=cybersecurity`);
-    a new kind of choice (the language) is one more field here and one more menu in the bar."""
+    """What one page shows. The page's URL carries it as its query
+    (`/?topic=cybersecurity&lang=fr`); a new kind of choice is one more field here and one more
+    menu in the bar."""
 
     topic: str | None = None  # a topic id or alias; None: the full pack
+    lang: str | None = None  # a language the pack offers; None: the sources' language
 
     @classmethod
     def from_query(cls, query) -> "View":
         topic = (query.get("topic") or "").strip()
-        return cls(topic=topic or None)
+        lang = (query.get("lang") or "").strip()
+        return cls(topic=topic or None, lang=lang or None)
 
     def query(self) -> str:
-        """The URL query of this view ('' for the full pack)."""
-        return urlencode({k: v for k, v in (("topic", self.topic),) if v})
+        """The URL query of this view ('' for the full pack in the sources' language)."""
+        return urlencode({k: v for k, v in (("topic", self.topic), ("lang", self.lang)) if v})
 
 
 @dataclass(frozen=True)
@@ -117,15 +120,29 @@ class Preview:
         found = list(self.loaded.problems) if self.loaded else []
         return found + ([self.style_problem] if self.style_problem else [])
 
-    def topics(self) -> list[tuple[str, str]]:
-        """(id, title) of each topic of the pack, for the bar."""
-        return [(t.id, t.title) for t in self.pack.topics] if self.pack else []
+    def topics(self, view: View) -> list[tuple[str, str]]:
+        """(id, title) of each topic of the pack, in the view's language, for the bar."""
+        if self.pack is None:
+            return []
+        try:
+            _, topics = localize(self.pack, resolve_language(self.pack, view.lang))
+        except UsageError:
+            topics = self.pack.topics
+        return [(t.id, t.title) for t in topics]
+
+    def languages(self) -> list[tuple[str, str]]:
+        """(tag, name in that language) of each language the pack offers, for the bar."""
+        if self.pack is None:
+            return []
+        from ..i18n.languages import language_name
+
+        return [(lang, language_name(lang, lang)) for lang in self.pack.languages]
 
     def edition(self, view: View) -> m.Edition:
-        """The edition `view` asks for; `UsageError` for a topic the pack does not have."""
+        """The edition `view` asks for; `UsageError` for a topic or language the pack lacks."""
         if self.pack is None:
             raise BriefpackError("the sources have errors")
-        return make_edition(self.pack, [view.topic] if view.topic else [])
+        return make_edition(self.pack, [view.topic] if view.topic else [], language=view.lang)
 
     # ------------------------------------------------------------------ showing
 
@@ -163,6 +180,8 @@ class Preview:
             for s in edition.sections
         )
         title = edition.meta.title + ("" if edition.is_full else f": {edition.topic_label}")
+        if edition.language != self.pack.meta.language:
+            title += f" ({edition.language})"
         return Shown(version, (), warnings, document, contents, title, edition.name)
 
     # ------------------------------------------------------------------ downloads
@@ -187,11 +206,11 @@ class Preview:
         build` does; the path of the file. Raises the build's `BriefpackError`s."""
         if fmt not in DOWNLOADS:
             raise UsageError(f"unknown format '{fmt}'")
-        topics = [view.topic] if view.topic else []
+        choice = dict(topics=[view.topic] if view.topic else [], languages=[view.lang] if view.lang else [], formats=(fmt,))
         if self._builder is not None:
-            return self._builder.build(topics, fmt, progress)
+            return self._builder.build(choice, progress)
         with self._build_lock:  # one build at a time into the output folder
-            result = build_pack(topics=topics, formats=(fmt,), progress=progress, cache=self._build_cache, **self.build_options())
+            result = build_pack(progress=progress, cache=self._build_cache, **choice, **self.build_options())
         return result.files[0], result
 
 

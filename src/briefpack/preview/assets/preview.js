@@ -40,6 +40,11 @@
       doc.head.replaceWith(doc.importNode(fresh.head, true));
     }
     doc.body.replaceWith(doc.importNode(fresh.body, true));
+    for (const name of ["lang", "dir"]) {  // the pack's language and direction
+      const value = fresh.documentElement.getAttribute(name);
+      if (value === null) doc.documentElement.removeAttribute(name);
+      else doc.documentElement.setAttribute(name, value);
+    }
     doc.title = fresh.title;
     win.scrollTo(x, y);
   }
@@ -123,9 +128,14 @@
 
   // ---------------------------------------------------------------- the bar
 
-  document.getElementById("topic").addEventListener("change", (event) => {
-    event.target.form.submit();
-  });
+  for (const menu of document.querySelectorAll("#view select")) {
+    menu.addEventListener("change", () => {
+      // the view's URL names only what differs from the defaults: /?topic=cybersecurity&lang=fr
+      const chosen = [...new FormData(menu.form)].filter(([, value]) => value);
+      const query = new URLSearchParams(chosen).toString();
+      location.assign("/" + (query ? "?" + query : ""));
+    });
+  }
 
   toc.addEventListener("click", (event) => {
     const link = event.target.closest("a[data-anchor]");
