@@ -53,3 +53,33 @@ def test_hidden_files_and_the_output_folder_are_not_changes(tmp_path):
         thread.join(5)
     seen = {p.rsplit("/", 1)[1] for batch in batches for p in batch}
     assert seen == {"real.md"}
+
+
+def test_build_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path, trade_pack):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "briefpack.cli", "build", "--watch", "--format", "html", "--sources", str(trade_pack), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    html = out / "wto-mc-full.html"
+    try:
+        deadline = time.monotonic() + 30
+        while not html.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # watching by now
+        section = trade_pack / "sections" / "c-ecom.md"
+        section.write_text(section.read_text().replace("The moratorium", "The WATCHED-EDIT moratorium"))
+        deadline = time.monotonic() + 30
+        while "WATCHED-EDIT" not in html.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "WATCHED-EDIT" in html.read_text(encoding="utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "changed: " in stderr and "c-ecom.md" in stderr
+    assert stderr.rstrip().endswith("stopped watching") and "Traceback" not in stderr
