@@ -87,3 +87,33 @@ def test_the_sample_pack_loads_the_same_through_the_cache():
     sections = read_pack(SAMPLE).pack.sections
     assert cache.misses == len(sections) + sum(len(s.translations) for s in sections)  # translations too
     assert cache.hits == cache.misses
+
+
+def test_the_preview_rerenders_only_what_changed_and_gives_the_same_html(tmp_path):
+    """serve's page after edits is byte for byte the preview a fresh render gives: a section
+    whose notes are renumbered by an edit before it, or whose link target leaves the pack, is
+    rendered again; the others are reused."""
+    from briefpack.model.selection import make_edition
+    from briefpack.options import RenderOptions
+    from briefpack.sources.files import load_style
+    from briefpack.writers.html.document import PreviewCache, render_html
+
+    folder = write_pack(tmp_path / "trade", TRADE_PACK_YAML, TRADE_SECTIONS, {"sections/img/logo.png": PNG_BYTES})
+    style, options = load_style(None), RenderOptions()
+    parses, sections_html = ParseCache(), PreviewCache()
+
+    def both(topics=()):
+        edition = make_edition(read_pack(folder, cache=parses).pack, list(topics))
+        fresh = render_html(make_edition(read_pack(folder).pack, list(topics)), style, options, for_print=False)
+        return render_html(edition, style, options, for_print=False, cache=sections_html), fresh
+
+    kept, fresh = both()
+    assert kept == fresh
+    intro = folder / "sections" / "a-intro.md"
+    intro.write_text(intro.read_text().replace("every two years.[^why]", "every two years.[^why] Again.[^new]")
+                     + "\n[^new]: A new note before the others.\n")
+    kept, fresh = both()
+    assert kept == fresh and 'href="#fn-4"' in kept  # the later sections' notes moved up by one
+    kept, fresh = both(["ecommerce"])  # the fisheries section (a link target) is left out
+    assert kept == fresh and "the fisheries part" in kept and 'href="#fisheries"' not in kept
+    assert both(["fisheries"])[0] == both(["fisheries"])[1]

@@ -23,6 +23,7 @@ from ..sources.files import ResourceProblem, load_style
 from ..sources.loader import LoadResult, read_pack
 from ..sources.parse_cache import ParseCache
 from ..style import DEFAULT_STYLE_DIR, Style
+from ..writers.html.document import PreviewCache
 
 DOWNLOADS = ("pdf", "docx")
 
@@ -85,6 +86,8 @@ class Preview:
         self.style: Style | None = None
         self.style_problem: Problem | None = None
         self._shown: dict[View, Shown] = {}
+        self._html_cache = PreviewCache()
+        self._render_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._build_lock = threading.Lock()
         self._builder = None
@@ -148,11 +151,12 @@ class Preview:
 
     def show(self, view: View) -> Shown:
         """`view` rendered for the page (cached until the next reload)."""
-        shown = self._shown.get(view)
-        if shown is None or shown.version != self.version:
-            shown = self._render(view)
-            self._shown[view] = shown
-        return shown
+        with self._render_lock:  # one render at a time: the section cache is shared
+            shown = self._shown.get(view)
+            if shown is None or shown.version != self.version:
+                shown = self._render(view)
+                self._shown[view] = shown
+            return shown
 
     def _render(self, view: View) -> Shown:
         version = self.version
@@ -168,7 +172,9 @@ class Preview:
         from ..writers.html.document import render_html
 
         try:
-            document = render_html(edition, self.style, RenderOptions(allow_remote=self.allow_remote), for_print=False)
+            document = render_html(
+                edition, self.style, RenderOptions(allow_remote=self.allow_remote), for_print=False, cache=self._html_cache,
+            )
         except Exception as exc:  # a broken template in a custom style: shown, not a server error
             return Shown(version, (template_problem(exc, self.style),), warnings)
         contents = tuple(
