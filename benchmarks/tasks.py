@@ -73,11 +73,12 @@ def weasyprint(html_file: str, pdf_file: str) -> dict:
 
 
 def briefpack_incremental(sources: str, work: str) -> dict:
-    """The writing loop in one long-running process, as `serve` and `build --watch` run it: the
-    pack loaded and shown, its PDF built (twice: the second, warm, is the "full build" figure);
-    then one section in the middle gets a new paragraph, and the HTML preview is refreshed
-    (reload + render, as the server does on a file event), then the PDF is rebuilt. Also timed:
-    from the save to the new HTML, file event included (watchfiles, as serve sees it)."""
+    """The writing loop in one long-running process, as `serve` and `build --watch` run it.
+    The HTML preview first, as the server keeps it: the pack loaded and shown, then one section
+    in the middle gets a new paragraph and the preview is refreshed (reload + render, as the
+    server does on a file event); again from the save itself, file event included (watchfiles).
+    Then the PDF, as serve's build process or build --watch keeps it: built twice (the second,
+    warm, is the "full build" figure), then rebuilt after another edit of that section."""
     import shutil
     import threading
     from pathlib import Path
@@ -91,37 +92,27 @@ def briefpack_incremental(sources: str, work: str) -> dict:
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(sources, root / "sources")
     src, out = root / "sources", root / "out"
+    sections = sorted((src / "sections").glob("*.md"))
+    edited = sections[len(sections) // 2]
+
+    def edit(marker: str) -> None:
+        text = f"\n\nA paragraph added while writing, to see how fast the pack follows: {marker}.\n"
+        edited.write_text(edited.read_text(encoding="utf-8") + text, encoding="utf-8")
+
     preview = Preview(src, out)
     start = time.perf_counter()
     preview.reload()
     preview.show(View())
     first_html = time.perf_counter() - start
 
-    cache = ParseCache()
-    build_pack(src, out, formats=("pdf",), force=True, cache=cache)  # imports, caches warm
-    start = time.perf_counter()
-    full = build_pack(src, out, formats=("pdf",), force=True, cache=cache)
-    full_pdf = time.perf_counter() - start
-
-    sections = sorted((src / "sections").glob("*.md"))
-    edited = sections[len(sections) // 2]
-    added = "\n\nA paragraph added while writing, to see how fast the pack follows: INCREMENTAL-EDIT.\n"
-    edited.write_text(edited.read_text(encoding="utf-8") + added, encoding="utf-8")
+    edit("FIRST-EDIT")
     start = time.perf_counter()
     preview.reload()
     shown = preview.show(View())
     html_refresh = time.perf_counter() - start
-    assert "INCREMENTAL-EDIT" in shown.document
+    assert "FIRST-EDIT" in shown.document
 
-    start = time.perf_counter()
-    rebuilt = build_pack(src, out, formats=("pdf",), cache=cache)
-    pdf_rebuild = time.perf_counter() - start
-    assert rebuilt.written
-
-    # save → new HTML, the file event included
-    ready = threading.Event()
-    stop = threading.Event()
-    timing = {}
+    ready, stop, timing = threading.Event(), threading.Event(), {}
 
     def on_change(paths):
         preview.reload()
@@ -134,10 +125,21 @@ def briefpack_incremental(sources: str, work: str) -> dict:
     watcher.start()
     time.sleep(0.5)
     timing["start"] = time.perf_counter()
-    edited.write_text(edited.read_text(encoding="utf-8").replace("INCREMENTAL-EDIT", "SECOND-EDIT"), encoding="utf-8")
+    edit("SECOND-EDIT")
     ready.wait(30)
     stop.set()
     watcher.join(10)
+
+    cache = ParseCache()
+    build_pack(src, out, formats=("pdf",), force=True, cache=cache)  # imports, caches warm
+    start = time.perf_counter()
+    full = build_pack(src, out, formats=("pdf",), force=True, cache=cache)
+    full_pdf = time.perf_counter() - start
+    edit("THIRD-EDIT")
+    start = time.perf_counter()
+    rebuilt = build_pack(src, out, formats=("pdf",), cache=cache)
+    pdf_rebuild = time.perf_counter() - start
+    assert rebuilt.written
     return {
         "inner": html_refresh,
         "pages": sum(full.pages.values()),
@@ -147,8 +149,6 @@ def briefpack_incremental(sources: str, work: str) -> dict:
         "save_to_html_s": timing.get("end", float("nan")) - timing["start"],
         "full_pdf_s": full_pdf,
         "pdf_rebuild_s": pdf_rebuild,
-        "parse_hits": preview.cache.hits,
-        "parse_misses": preview.cache.misses,
     }
 
 

@@ -96,17 +96,18 @@ def untranslated_note(edition: m.Edition, section: m.Section) -> str:
     return edition.labels["not_translated"].format(language=language_name(section.language, edition.language))
 
 
-#: The environment of the last style used: compiling the templates costs ~50 ms, and the PDF
-#: writer and the preview server render the same style's templates again and again.
-_LAST_ENVIRONMENT: tuple[Style, jinja2.Environment] | None = None
+#: Environments by the templates they compile: compiling costs ~50 ms, and the PDF writer and
+#: the preview server render the same templates again and again (from Style objects read anew).
+_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
 
 
 def _environment(style: Style) -> jinja2.Environment:
-    global _LAST_ENVIRONMENT
-    if _LAST_ENVIRONMENT is not None and _LAST_ENVIRONMENT[0] is style:
-        return _LAST_ENVIRONMENT[1]
-    env = _new_environment(style)
-    _LAST_ENVIRONMENT = (style, env)
+    key = (str(style.root), *((name, style.data(name)) for name in style.names("templates/")))
+    env = _ENVIRONMENTS.get(key)
+    if env is None:
+        if len(_ENVIRONMENTS) >= 4:
+            _ENVIRONMENTS.clear()
+        env = _ENVIRONMENTS[key] = _new_environment(style)
     return env
 
 
