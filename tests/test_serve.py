@@ -277,3 +277,26 @@ def test_ctrl_c_stops_the_server_cleanly_with_a_page_open_and_a_pdf_building(bro
 
     with open(tmp_path / "out" / ".briefpack.lock", "rb") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_the_style_folder_is_followed_too_and_a_broken_template_is_shown_not_raised(pack, tmp_path):
+    """What the server does on a file event in the style folder (a serve --style DIR)."""
+    from briefpack.preview.state import Preview, View
+    from briefpack.style import DEFAULT_STYLE_DIR
+
+    style = tmp_path / "style"
+    shutil.copytree(DEFAULT_STYLE_DIR, style)
+    preview = Preview(pack, tmp_path / "out", style_dir=style)
+    assert style in preview.watched and pack in preview.watched
+    preview.reload()
+    assert preview.show(View()).document and "#c0ffee" not in preview.show(View()).document
+    with (style / "screen.css").open("a") as css:
+        css.write("\nbody { color: #c0ffee; }\n")
+    preview.reload()
+    assert "#c0ffee" in preview.show(View()).document
+    template = style / "templates" / "section.html.j2"
+    template.write_text(template.read_text() + "\n{% if %}\n")
+    preview.reload()
+    shown = preview.show(View())
+    assert shown.document is None
+    assert len(shown.errors) == 1 and "section.html.j2:" in shown.errors[0] and "template error" in shown.errors[0]
