@@ -93,6 +93,7 @@ def main() -> None:
       briefpack translations                    # which translations are missing or stale
       briefpack check                           # validate sources; write nothing
       briefpack serve --open                    # live preview in the browser while you write
+      briefpack absorb output/x.docx --write    # Word edits back into the sources
     """
 
 
@@ -401,6 +402,74 @@ def check(sources):
         click.secho(f"{errors} error(s), {warnings} warning(s)", err=True, fg="red")
         sys.exit(1)
     click.secho(f"ok: no errors, {warnings} warning(s)", err=True, fg="green")
+
+
+@main.command()
+@click.argument("docx", type=click.Path(path_type=Path, dir_okay=False))
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+@click.option("--write", "-w", "write", is_flag=True, help="Apply the edits to the source files (all or none). Without it: show them.")
+@click.option("--accept-changes", is_flag=True, help="Take tracked changes in the DOCX as accepted.")
+@click.option("--reject-changes", is_flag=True, help="Take tracked changes in the DOCX as rejected.")
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="The style folder the DOCX was built with, if not the house style.")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching the http(s) images the sources name, as the build did.")
+@click.option("--quiet", "-q", is_flag=True, help="Print only the files changed (with --write) or the diff, and errors.")
+def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_remote, quiet):
+    """Bring the edits made to a briefpack DOCX in Word back into the Markdown sources.
+
+    The DOCX carries the sources it was built from, so absorb sees exactly what the reviewers
+    changed — a word, a footnote, a list item, a table cell, a link — and writes each edit into
+    the section file it came from, as Markdown in the style of that file, leaving every other
+    byte alone. Edits also made to the same block of a file since the DOCX was built are a
+    conflict: nothing is written. Without --write, absorb shows a diff and writes nothing.
+
+    Comments are listed at their line; direct formatting Markdown cannot hold (a colour, a
+    merged cell) and edits to the cover, contents and credits are reported, not absorbed.
+    A DOCX with tracked changes needs --accept-changes or --reject-changes.
+
+    \b
+    Examples:
+      briefpack absorb output/itu-pp-2014-cybersecurity.docx            # show what would change
+      briefpack absorb output/itu-pp-2014-cybersecurity.docx --write    # apply it
+      briefpack absorb reviewed.docx --accept-changes --write
+      briefpack absorb ~/Mail/pack-edited.docx --sources ../pack --write
+    """
+    from .absorb import AbsorbError, absorb_docx, write_absorbed
+    from .absorb.report import diff, finding_line, summary
+
+    if accept_changes and reject_changes:
+        raise click.UsageError("use either --accept-changes or --reject-changes, not both")
+    changes = "accept" if accept_changes else "reject" if reject_changes else "keep"
+    status = _Status(quiet)
+    try:
+        result = absorb_docx(docx, sources, changes=changes, style_dir=style, allow_remote=allow_remote, progress=status)
+        status.clear()
+        for finding in result.findings:
+            click.echo(finding_line(finding, result.sources), err=True)
+        if write:
+            written = write_absorbed(result)
+            for path in written:
+                click.echo(display_path(path))
+            if not quiet:
+                click.echo(summary(result, written=True), err=True)
+        else:
+            patch = diff(result)
+            if patch:
+                click.echo(patch, nl=False)
+            if not quiet:
+                click.echo(summary(result, written=False), err=True)
+    except AbsorbError as exc:
+        status.clear()
+        root = Path(sources).resolve()
+        for finding in exc.findings:
+            click.echo(finding_line(finding, root), err=True)
+        click.secho(f"briefpack: error: {exc}", err=True, fg="red")
+        sys.exit(1)
+    except Exception as exc:  # a DOCX shaped like nothing absorb has seen: say so, write nothing
+        status.clear()
+        click.secho(f"briefpack: error: {display_path(docx)} could not be absorbed ({type(exc).__name__}: {exc}); "
+                    "nothing was written. Please report this with the file if you can.", err=True, fg="red")
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -101,9 +101,21 @@ class OutputFolder:
         recorded = self._entry(name).get("sha256")
         if recorded is None:
             return EditedFile(path, "it was not written by briefpack (or its record is lost)")
-        if file_sha256(path) != recorded:
+        current = file_sha256(path)
+        if current != recorded and current != self._entry(name).get("absorbed"):
             return EditedFile(path, "it was changed after briefpack wrote it")
         return None
+
+    def mark_absorbed(self, name: str, sha: str) -> bool:
+        """Record that the edits in `name` — the file whose hash is `sha` — went back into the
+        sources (`briefpack absorb --write`): the next build may replace it without --force.
+        False when this folder has no record of the file."""
+        entry = self._entry(name)
+        if not entry:
+            return False
+        entry["absorbed"] = sha
+        self._atomic_write(self.manifest_path, json.dumps(self.manifest, indent=2, sort_keys=True).encode("utf-8"))
+        return True
 
     def up_to_date(self, name: str, fingerprint: str) -> bool:
         entry = self._entry(name)

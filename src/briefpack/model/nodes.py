@@ -126,10 +126,21 @@ Inline = Union[Text, Emphasis, Strong, Strikethrough, Code, Link, Image, Footnot
 
 # --------------------------------------------------------------------------- blocks
 
+#: Where a block came from in its section file: (first line, line after the last), file line
+#: numbers as markdown-it maps them (a list item's span may end with the blank line after it).
+#: It takes no part in equality, so a model read from moved text compares equal; `briefpack
+#: absorb` uses it to write Word edits back into the lines they came from.
+Span = Union[tuple[int, int], None]
+
+
+def _span():
+    return field(default=None, compare=False, repr=False)
+
 
 @dataclass(frozen=True)
 class Paragraph:
     children: tuple[Inline, ...]
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -140,17 +151,20 @@ class Heading:
     level: int
     children: tuple[Inline, ...]
     anchor: str
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
 class ListItem:
     children: tuple["Block", ...]
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
 class BulletList:
     items: tuple[ListItem, ...]
     tight: bool = True
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -158,17 +172,20 @@ class OrderedList:
     items: tuple[ListItem, ...]
     start: int = 1
     tight: bool = True
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
 class BlockQuote:
     children: tuple["Block", ...]
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
 class CodeBlock:
     text: str
     language: str | None = None
+    span: Span = _span()
 
 
 @dataclass(frozen=True)
@@ -181,6 +198,9 @@ class Table:
     header: tuple[TableCell, ...]
     rows: tuple[tuple[TableCell, ...], ...]
     aligns: tuple[str | None, ...]  # per column: "left", "center", "right" or None
+    span: Span = _span()
+    #: the file line of the header row, then of each body row (the delimiter row has none)
+    row_lines: tuple[int, ...] = field(default=(), compare=False, repr=False)
 
 
 @dataclass(frozen=True)
@@ -189,6 +209,7 @@ class Figure:
     caption."""
 
     image: Image
+    span: Span = _span()
 
     @property
     def caption(self) -> str:
@@ -197,7 +218,7 @@ class Figure:
 
 @dataclass(frozen=True)
 class ThematicBreak:
-    pass
+    span: Span = _span()
 
 
 Block = Union[Paragraph, Heading, BulletList, OrderedList, BlockQuote, CodeBlock, Table, Figure, ThematicBreak]
@@ -211,6 +232,7 @@ class Footnote:
     label: str
     children: tuple[Block, ...]
     line: int  # line of the definition in its section file
+    span: Span = _span()  # the whole definition, continuation paragraphs included
 
 
 @dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per file
@@ -320,6 +342,9 @@ class Pack:
     #: hash of everything the loader read (pack.yaml, sections, images, annexes): the same
     #: digest means the same pack, whatever else lies in the folder
     digest: str = ""
+    #: the text of pack.yaml and of each section file as the loader read it, by path relative
+    #: to `root` ("sections/08-x.md"); a DOCX carries its edition's share (see `provenance`)
+    texts: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     #: pack.yaml `translations:`, by language tag in the order written
     translations: Mapping[str, PackTranslation] = field(default_factory=lambda: MappingProxyType({}))
     #: per translated language, the hash of its translation files (and their images)

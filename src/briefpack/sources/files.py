@@ -57,6 +57,16 @@ def read_text(path: Path) -> str:
         data = path.read_bytes()
     except OSError as exc:
         raise ResourceProblem(f"cannot read the file: {exc.strerror or exc}") from None
+    return check_text(data)
+
+
+def check_text(data: bytes) -> str:
+    """The rules of `read_text` for text that arrives in memory (the sources a DOCX carries):
+    size, no binary, UTF-8, no control characters; line ends made `\\n`."""
+    if len(data) > MAX_TEXT_BYTES:
+        raise ResourceProblem(
+            f"text is {len(data) / 1048576:.1f} MB; the limit for one source file is {MAX_TEXT_BYTES // 1048576} MB"
+        )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
         raise ResourceProblem("this is a binary file, not Markdown text: remove it from the folder", line)
@@ -127,6 +137,11 @@ def svg_size(data: bytes) -> tuple[int | None, int | None]:
     return None, None
 
 
+def read_document(path: Path, limit: int) -> bytes:
+    """A document the user names on the command line (a DOCX to absorb), with a size cap."""
+    return _read_bytes(path, limit, "document")
+
+
 def read_annex(path: Path) -> Resource:
     data = _read_bytes(path, MAX_ANNEX_BYTES, "annex")
     if not data.startswith(b"%PDF-"):
@@ -186,3 +201,48 @@ def load_style(folder: Path | None = None) -> Style:
                 raise ResourceProblem(f"style folder {root} holds more than {MAX_STYLE_BYTES // 1048576} MB")
             files[path.relative_to(root).as_posix()] = data
     return Style(root=root, files=files)
+
+
+def write_texts(root: Path, texts: dict[str, str]) -> list[Path]:
+    """Replace source files inside `root` (paths relative to it) with new texts — all of them
+    or none: every new text is written to a temporary file beside its target first, then each
+    is renamed into place; if a rename fails, the files already replaced get their old bytes
+    back. A file keeps its line endings (CRLF stays CRLF), byte-order mark and permissions.
+    Only files that exist are replaced: this never creates a file."""
+    import tempfile
+
+    plans = []  # (target, temporary, old bytes)
+    try:
+        for relative, text in texts.items():
+            target = resolve_inside(root, relative)
+            if not target.is_file():
+                raise ResourceProblem(f"'{relative}' is not a file in {root}")
+            old = target.read_bytes()
+            data = text.replace("\n", "\r\n") if b"\r\n" in old else text
+            raw = data.encode("utf-8")
+            if old.startswith(b"\xef\xbb\xbf"):
+                raw = b"\xef\xbb\xbf" + raw
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            plans.append((target, Path(tmp), old))
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.chmod(tmp, target.stat().st_mode & 0o7777)
+    except BaseException:
+        for _, tmp, _ in plans:
+            tmp.unlink(missing_ok=True)
+        raise
+    done = []
+    try:
+        for target, tmp, old in plans:
+            os.replace(tmp, target)
+            done.append((target, old))
+    except BaseException:
+        for target, old in done:  # put back what was already replaced
+            with open(target, "wb") as fh:
+                fh.write(old)
+        for _, tmp, _ in plans:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [target for target, _, _ in plans]

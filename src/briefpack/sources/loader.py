@@ -18,7 +18,7 @@ import string
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any
+from typing import Any, Mapping
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
@@ -26,7 +26,7 @@ from .markdown import BodyContext, parse_body
 from ..i18n.labels import LABEL_KEYS, has_built_in
 from ..i18n.languages import is_language_tag
 from ..model.naming import AnchorRegistry, is_slug, slugify
-from .files import ResourceProblem, list_sections, read_annex, read_image, read_text, resolve_inside
+from .files import ResourceProblem, check_text, list_sections, read_annex, read_image, read_text, resolve_inside
 from .parse_cache import CachedParse, ImageUse, ParseCache, failure
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
@@ -65,17 +65,31 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCache | None = None) -> m.Pack:
+def load_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, cache: ParseCache | None = None,
+) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote, cache=cache)
+    result = read_pack(folder, allow_remote=allow_remote, texts=texts, cache=cache)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
 
 
-def read_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCache | None = None) -> LoadResult:
-    """The pack and every problem found. `cache`: parses kept from the previous load of this
-    pack (a long-running `serve` or `build --watch`); only changed sections are parsed again."""
+def read_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, overlay: bool = False,
+    cache: ParseCache | None = None,
+) -> LoadResult:
+    """The pack and every problem found.
+
+    `texts` reads pack.yaml and the sections from memory instead of the folder: paths relative
+    to the folder ("pack.yaml", "sections/08-x.md") → bytes, as a DOCX carries the sources it was
+    built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
+    link into a section they leave out is not an error. With `overlay`, the texts replace some
+    files of the folder and the rest is read as usual (edits checked before they are written).
+    Images and annexes always come from the folder, through `files.py`.
+
+    `cache`: parses kept from the previous load of this pack (a long-running `serve` or
+    `build --watch`); only changed sections are parsed again."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -83,10 +97,11 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCac
         return LoadResult(None, problems.items)
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
-    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest)
+    reader = _Texts(root, texts, overlay)
+    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest, reader)
     language = meta.language if meta is not None else "en"
     sections, translation_digests = _read_sections(
-        root, topics, problems, allow_remote, digest, topics_known=meta is not None,
+        root, topics, problems, allow_remote, digest, reader, topics_known=meta is not None,
         language=language, translations=translations, cache=cache,
     )
     if cache is not None:
@@ -96,8 +111,39 @@ def read_pack(folder: Path | str, *, allow_remote: bool = False, cache: ParseCac
     pack = m.Pack(
         meta=meta, topics=topics, sections=sections, root=root, digest=digest.hexdigest(),
         translations=MappingProxyType(translations), translation_digests=MappingProxyType(translation_digests),
+        texts=reader.read_texts,
     )
     return LoadResult(pack, sorted_problems(problems.items))
+
+
+class _Texts:
+    """Where pack.yaml and the section files come from: the folder, or texts in memory."""
+
+    def __init__(self, root: Path, texts: Mapping[str, bytes] | None, overlay: bool = False):
+        self.root = root
+        self.texts = None if texts is None else {root / name: data for name, data in texts.items()}
+        self.overlay = overlay
+        self.read_texts: dict[str, str] = {}  # what was read, by path relative to the root
+
+    @property
+    def partial(self) -> bool:
+        return self.texts is not None and not self.overlay
+
+    def is_file(self, path: Path) -> bool:
+        if self.texts is not None and path in self.texts:
+            return True
+        return path.is_file() if not self.partial else False
+
+    def read(self, path: Path) -> str:
+        text = check_text(self.texts[path]) if self.texts is not None and path in self.texts else read_text(path)
+        self.read_texts[path.relative_to(self.root).as_posix()] = text
+        return text
+
+    def sections(self, folder: Path) -> list[Path]:
+        found = set(list_sections(folder)) if not self.partial and folder.is_dir() else set()
+        if self.texts is not None:
+            found |= {p for p in self.texts if p.parent == folder and p.suffix == ".md" and not p.name.startswith(".")}
+        return sorted(found)
 
 
 def _feed(digest, name: str, data: bytes | str) -> None:
@@ -110,13 +156,13 @@ def _feed(digest, name: str, data: bytes | str) -> None:
 
 
 def _read_pack_yaml(
-    root: Path, path: Path, problems: Problems, digest
+    root: Path, path: Path, problems: Problems, digest, reader: _Texts,
 ) -> tuple[m.PackMeta | None, tuple[m.Topic, ...], dict[str, m.PackTranslation]]:
-    if not path.is_file():
+    if not reader.is_file(path):
         problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
         return None, (), {}
     try:
-        text = read_text(path)
+        text = reader.read(path)
         _feed(digest, PACK_FILE, text)
         doc = parse_yaml(text)
     except ResourceProblem as exc:
@@ -350,24 +396,26 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, *, topics_known: bool,
-    language: str = "en", translations: dict[str, m.PackTranslation] | None = None, cache: ParseCache | None = None,
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, reader: _Texts, *,
+    topics_known: bool, language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
+    cache: ParseCache | None = None,
 ) -> tuple[tuple[m.Section, ...], dict[str, str]]:
     """The sections in pack order, and per translated language the digest of its files."""
     translations = translations or {}
     folder = root / SECTIONS_DIR
-    if not folder.is_dir():
-        problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
-        return (), {}
-    for other in sorted(folder.iterdir()):
-        if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
-            if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
-                problems.warning(other, None, "not a section (only *.md files are read)")
-    originals, translated = _split_translations(list_sections(folder), translations, problems)
+    if not reader.partial:  # (texts from memory are the sections: the folder need not hold them)
+        if not folder.is_dir():
+            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
+            return (), {}
+        for other in sorted(folder.iterdir()):
+            if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
+                if other.suffix.lower() not in (".png", ".jpg", ".jpeg", ".svg"):
+                    problems.warning(other, None, "not a section (only *.md files are read)")
+    originals, translated = _split_translations(reader.sections(folder), translations, problems)
     headers = []
     sections_ok = True
     for path in originals:
-        header = _read_header(path, problems)
+        header = _read_header(path, problems, reader)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -417,7 +465,7 @@ def _read_sections(
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
     # one mistake does not show up as many.
-    if sections_ok:
+    if sections_ok and not reader.partial:
         for path, anchor, line in internal_links:
             if anchor not in anchors.taken:
                 hint = _did_you_mean(anchor, anchors.taken)
@@ -427,8 +475,8 @@ def _read_sections(
     for lang in translations:
         lang_digest = hashlib.sha256()
         _read_translations(
-            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest,
-            check_links=sections_ok, cache=cache,
+            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, reader,
+            check_links=sections_ok and not reader.partial, cache=cache,
         )
         language_digests[lang] = lang_digest.hexdigest()
     return tuple(sections), language_digests
@@ -477,7 +525,8 @@ _TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\
 
 def _read_translations(
     root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
-    problems: Problems, allow_remote: bool, digest, *, check_links: bool, cache: ParseCache | None = None,
+    problems: Problems, allow_remote: bool, digest, reader: _Texts, *, check_links: bool,
+    cache: ParseCache | None = None,
 ) -> None:
     """The translations into one language, each parsed like its original and attached to it
     (`Section.translations[lang]`). Headings get anchors from their own text, unique among the
@@ -487,7 +536,7 @@ def _read_translations(
     internal_links: list[tuple[Path, str, int]] = []
     for path, original_path in files:
         original = by_file.get(original_path.name)
-        header = _read_header(path, problems)
+        header = _read_header(path, problems, reader)
         if header is None:
             continue
         _feed(digest, f"translation {path.name}", header.text)
@@ -546,9 +595,9 @@ def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tu
     return value, line
 
 
-def _read_header(path: Path, problems: Problems) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
     try:
-        text = read_text(path)
+        text = reader.read(path)
     except ResourceProblem as exc:
         problems.error(path, exc.line, exc.message)
         return None

@@ -78,8 +78,10 @@ def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
     for node in note_nodes:
         label = node.meta["label"]
         children = conv.blocks(node.children)
-        line = next((c.map[0] for c in node.children if c.map), 0) + ctx.first_line
-        footnotes[label] = m.Footnote(label=label, children=children, line=line)
+        maps = [c.map for c in node.children if c.map]
+        line = (maps[0][0] if maps else 0) + ctx.first_line
+        span = (line, max(end for _, end in maps) + ctx.first_line) if maps else None
+        footnotes[label] = m.Footnote(label=label, children=children, line=line, span=span)
     _check_definitions(text, ctx, footnotes, env)
     return ParsedBody(blocks=blocks, footnotes=footnotes, headings=tuple(ctx.headings))
 
@@ -148,10 +150,10 @@ class _Converter:
     def block_paragraph(self, node):
         inlines = self.inlines_of(node)
         if len(inlines) == 1 and isinstance(inlines[0], m.Image):
-            return m.Figure(image=inlines[0])
+            return m.Figure(image=inlines[0], span=self.span(node))
         if not inlines:
             return None
-        return m.Paragraph(children=inlines)
+        return m.Paragraph(children=inlines, span=self.span(node))
 
     def block_heading(self, node):
         level = int(node.tag[1])
@@ -165,50 +167,57 @@ class _Converter:
         text = m.plain_text(inlines)
         anchor = self.ctx.anchors.claim(text, "heading")
         self.ctx.headings.append((text, anchor))
-        return m.Heading(level=level, children=inlines, anchor=anchor)
+        return m.Heading(level=level, children=inlines, anchor=anchor, span=self.span(node))
 
     def block_bullet_list(self, node):
-        return m.BulletList(items=self._items(node), tight=self._tight(node))
+        return m.BulletList(items=self._items(node), tight=self._tight(node), span=self.span(node))
 
     def block_ordered_list(self, node):
         start = node.attrs.get("start", 1)
-        return m.OrderedList(items=self._items(node), start=int(start), tight=self._tight(node))
+        return m.OrderedList(items=self._items(node), start=int(start), tight=self._tight(node), span=self.span(node))
 
     def _items(self, node):
-        return tuple(m.ListItem(children=self.blocks(item.children)) for item in node.children)
+        return tuple(m.ListItem(children=self.blocks(item.children), span=self.span(item)) for item in node.children)
 
     @staticmethod
     def _tight(node) -> bool:
         return all(p.hidden for item in node.children for p in item.children if p.type == "paragraph")
 
     def block_blockquote(self, node):
-        return m.BlockQuote(children=self.blocks(node.children))
+        return m.BlockQuote(children=self.blocks(node.children), span=self.span(node))
 
     def block_fence(self, node):
-        return m.CodeBlock(text=node.content.rstrip("\n"), language=(node.info.strip().split() or [None])[0])
+        language = (node.info.strip().split() or [None])[0]
+        return m.CodeBlock(text=node.content.rstrip("\n"), language=language, span=self.span(node))
 
     def block_code_block(self, node):
-        return m.CodeBlock(text=node.content.rstrip("\n"))
+        return m.CodeBlock(text=node.content.rstrip("\n"), span=self.span(node))
 
     def block_hr(self, node):
-        return m.ThematicBreak()
+        return m.ThematicBreak(span=self.span(node))
 
     def block_html_block(self, node):  # only reachable if html is ever enabled: keep it as text
-        return m.Paragraph(children=(m.Text(node.content),))
+        return m.Paragraph(children=(m.Text(node.content),), span=self.span(node))
 
     def block_table(self, node):
         header: tuple[m.TableCell, ...] = ()
         rows: list[tuple[m.TableCell, ...]] = []
         aligns: tuple[str | None, ...] = ()
+        row_lines: list[int] = []
         for part in node.children:
             for tr in part.children:
                 cells = tuple(m.TableCell(children=self.inlines_of(cell)) for cell in tr.children)
+                row_lines.append(self.ctx.first_line + tr.map[0] if tr.map else 0)
                 if part.type == "thead":
                     header = cells
                     aligns = tuple(_align(cell.attrs.get("style")) for cell in tr.children)
                 else:
                     rows.append(cells)
-        return m.Table(header=header, rows=tuple(rows), aligns=aligns)
+        return m.Table(header=header, rows=tuple(rows), aligns=aligns, span=self.span(node), row_lines=tuple(row_lines))
+
+    def span(self, node) -> m.Span:
+        """The node's lines in the file (see `model.Span`)."""
+        return (self.ctx.first_line + node.map[0], self.ctx.first_line + node.map[1]) if node.map else None
 
     # ------------------------------------------------------------------ inlines
 

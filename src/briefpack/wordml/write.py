@@ -556,6 +556,39 @@ def placeholder_png(width: int, height: int, rgb: tuple[int, int, int] = (0xE8, 
     return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(raw, 9)) + chunk(b"IEND", b"")
 
 
+# --------------------------------------------------------------------------- custom properties
+
+CUSTOM_NS = "http://schemas.openxmlformats.org/officeDocument/2006/custom-properties"
+VT_NS = "http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes"
+CUSTOM_FMTID = "{D5CDD505-2E9C-101B-9397-08002B2CF9AE}"  # the one FMTID Word uses for user properties
+
+
+def custom_properties_xml(props: Sequence[tuple[str, str]]) -> bytes:
+    """`docProps/custom.xml` holding text properties, in the order given (Word numbers them
+    from pid 2)."""
+    from lxml import etree
+
+    root = etree.Element(f"{{{CUSTOM_NS}}}Properties", nsmap={None: CUSTOM_NS, "vt": VT_NS})
+    for pid, (name, value) in enumerate(props, start=2):
+        prop = etree.SubElement(root, f"{{{CUSTOM_NS}}}property", fmtid=CUSTOM_FMTID, pid=str(pid), name=name)
+        etree.SubElement(prop, f"{{{VT_NS}}}lpwstr").text = value
+    return etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+
+
+def set_custom_properties(package, props: Sequence[tuple[str, str]]) -> None:
+    """Replace the package's custom document properties (a reference document may carry some)."""
+    from docx.opc.part import Part
+
+    blob = custom_properties_xml(props)
+    try:
+        part = package.part_related_by(RT.CUSTOM_PROPERTIES)
+    except KeyError:
+        part = Part(PackURI("/docProps/custom.xml"), CT.OFC_CUSTOM_PROPERTIES, blob, package)
+        package.relate_to(part, RT.CUSTOM_PROPERTIES)
+    else:
+        part._blob = blob
+
+
 # --------------------------------------------------------------------------- reproducible package
 
 

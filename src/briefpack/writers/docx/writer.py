@@ -5,6 +5,10 @@ from the reference document, so staff restyle the pack in Word rather than fight
 formatting. The Word XML python-docx has no API for (footnotes, hyperlinks, fields, bookmarks,
 numbering) comes from `briefpack.wordml.write`. It reads no files: the reference document, images and text all
 arrive in memory.
+
+The document records what it was built from (`briefpack.provenance`, in its custom properties),
+and a `trace` callback can be told which model node each paragraph and table came from: that is
+how `briefpack absorb` maps a reviewed DOCX back to the lines of the sources.
 """
 
 from __future__ import annotations
@@ -13,6 +17,7 @@ import io
 import logging
 import unicodedata
 from contextlib import contextmanager
+from typing import Callable
 
 from ... import model as m
 from ...i18n import direction, language_name, long_date, script_of
@@ -33,6 +38,16 @@ TOC_INSTRUCTION = 'TOC \\o "1-3" \\h \\z \\u'
 CREDITS_ANCHOR = "credits "  # the space keeps it apart from any section id
 
 
+#: trace(element, section, node, role): the writer made `element` (a w:p, w:tbl, w:tr or
+#: w:footnote) for `node` of `section` (None outside sections). Roles: "block" (the node's own
+#: paragraph or table), "row" (node is (table, row index)), "caption" (a figure's caption),
+#: "marker" (the numbered paragraph of a list item that starts with no paragraph), "note" (the
+#: w:footnote of a Footnote), "title" (a section's Heading 1), "generated" (a note in a section
+#: that it is not translated), and for the generated parts "cover-title", "cover-subtitle",
+#: "cover", "contents", "credits".
+Trace = Callable[[object, "m.Section | None", object, str], None]
+
+
 def render_docx(edition: m.Edition, style, options) -> bytes:
     """The pack as .docx bytes; the same edition, style and timestamp give the same bytes."""
     options.progress("docx", "writing Word document")
@@ -40,14 +55,23 @@ def render_docx(edition: m.Edition, style, options) -> bytes:
     return writer.render()
 
 
+def _no_trace(element, section, node, role) -> None:
+    pass
+
+
 class DocxWriter(m.Visitor):
-    def __init__(self, edition: m.Edition, reference: bytes, options) -> None:
+    def __init__(self, edition: m.Edition, reference: bytes, options, trace: Trace | None = None,
+                 rasterize: bool = True) -> None:
         import docx
         from docx.blkcntnr import BlockItemContainer
 
         self._container_cls = BlockItemContainer
         self.edition = edition
         self.options = options
+        self.trace = trace or _no_trace
+        #: False: an SVG's stand-in PNG is a placeholder (a document rendered to be read back,
+        #: not looked at, need not spend a second rasterising)
+        self.rasterize = rasterize
         self.doc = docx.Document(io.BytesIO(reference))
         body = self.doc.element.body
         for child in list(body):
@@ -97,6 +121,11 @@ class DocxWriter(m.Visitor):
     # ------------------------------------------------------------------ document
 
     def render(self) -> bytes:
+        self.build()
+        return self.save()
+
+    def build(self) -> None:
+        """Write the whole document into the in-memory tree (`self.doc`)."""
         self.write_cover()
         self.write_contents()
         for section in self.edition.sections:
@@ -108,23 +137,25 @@ class DocxWriter(m.Visitor):
         drawings = [*self.part.element.iter(wx.qn("wp:docPr")), *self.notes.element.iter(wx.qn("wp:docPr"))]
         for number, doc_pr in enumerate(drawings, start=1):
             doc_pr.set("id", str(number))
+
+    def save(self) -> bytes:
         buffer = io.BytesIO()
         self.doc.save(buffer)
         return wx.reproducible_zip(buffer.getvalue(), self.options.timestamp)
 
     def write_cover(self) -> None:
         meta = self.edition.meta
-        self.paragraph("Title", meta.title)
+        self.traced(self.paragraph("Title", meta.title), meta, "cover-title")
         if meta.subtitle:
-            self.paragraph("Subtitle", meta.subtitle)
-        self.paragraph("Cover Topic", self.edition.topic_label)
+            self.traced(self.paragraph("Subtitle", meta.subtitle), meta, "cover-subtitle")
+        self.traced(self.paragraph("Cover Topic", self.edition.topic_label), meta, "cover")
         if meta.date:
-            self.paragraph("Cover Detail", long_date(meta.date, self.language))
+            self.traced(self.paragraph("Cover Detail", long_date(meta.date, self.language)), meta, "cover")
         if self.edition.credits.prepared_by:
-            self.paragraph("Cover Label", self.labels["prepared_by"])
+            self.traced(self.paragraph("Cover Label", self.labels["prepared_by"]), meta, "cover")
             for person in self.edition.credits.prepared_by:
-                self.paragraph("Cover Detail", str(person))
-        last = self.paragraph("Classification", meta.classification or "")
+                self.traced(self.paragraph("Cover Detail", str(person)), meta, "cover")
+        last = self.traced(self.paragraph("Classification", meta.classification or ""), meta, "cover")
         last._p.append(wx.page_break_run())
 
     def toc_entries(self) -> list[tuple[int, str, str]]:
@@ -142,11 +173,11 @@ class DocxWriter(m.Visitor):
         heading as a working link, for viewers that never compute fields. Page numbers are
         PAGEREF fields with an empty stored result: a guess would be wrong as often as right,
         and Word and LibreOffice both fill them in."""
-        self.paragraph("TOC Heading", self.labels["contents"])
+        self.traced(self.paragraph("TOC Heading", self.labels["contents"]), None, "contents")
         entries = self.toc_entries() or [(1, "", "")]
         paragraphs = []
         for level, text, bookmark in entries:
-            p = self.paragraph(f"TOC {level}")._p
+            p = self.traced(self.paragraph(f"TOC {level}"), None, "contents")._p
             if bookmark:
                 link = wx.internal_hyperlink(bookmark)
                 link.extend(self.runs(text))
@@ -177,7 +208,7 @@ class DocxWriter(m.Visitor):
             self.split_rtl = self.rtl or section_rtl
             self.paragraph_bidi = section_rtl if section_rtl != self.rtl else None
         try:
-            heading = self.paragraph("Heading 1", section.title)
+            heading = self.traced(self.paragraph("Heading 1", section.title), section, "title")
             self._mark_bookmark(heading._p, section.id)
             if untranslated:
                 self.untranslated_note(section, saved)
@@ -194,7 +225,7 @@ class DocxWriter(m.Visitor):
         self.split_rtl, self.run_language, self.paragraph_bidi = document_state
         try:
             style = TRANSLATION_NOTE if TRANSLATION_NOTE in self._style_ids else BODY
-            p = self.paragraph(style, note)
+            p = self.traced(self.paragraph(style, note), section, "generated")
             if style == BODY:
                 for r in p._p.iter(wx.qn("w:r")):
                     r.get_or_add_rPr()._add_i()
@@ -210,6 +241,7 @@ class DocxWriter(m.Visitor):
         )
         for call in calls:
             note = self.notes.add_footnote(call.number)
+            self.trace(note, section, call.note, "note")
             with self.writing_into(self._container_cls(note, self.notes), self.notes, NOTE):
                 self.visit_all(call.note.children)
             first = note.find(wx.qn("w:p"))
@@ -228,29 +260,29 @@ class DocxWriter(m.Visitor):
         credits = self.edition.credits
         if not self._has_credits():
             return
-        heading = self.paragraph("Heading 1", self.labels["credits"])
+        heading = self.traced(self.paragraph("Heading 1", self.labels["credits"]), None, "credits")
         self._mark_bookmark(heading._p, CREDITS_ANCHOR)
         for key, people in (("prepared_by", credits.prepared_by), ("with_contributions_from", credits.contributors)):
             if people:
-                self.paragraph("Credits Label", self.labels[key])
+                self.traced(self.paragraph("Credits Label", self.labels[key]), None, "credits")
                 self.people_list(people)
         if credits.by_section:
-            self.paragraph("Credits Label", self.labels["contributors_by_section"])
+            self.traced(self.paragraph("Credits Label", self.labels["contributors_by_section"]), None, "credits")
             for credit in credits.by_section:
-                p = self.paragraph(BODY)
+                p = self.traced(self.paragraph(BODY), None, "credits")
                 self.sink = p._p
                 with self.marked("b"):
                     self.text(credit.section.title)
                 self.text(": " + ", ".join(str(person) for person in credit.people))
                 self.sink = None
         if credits.translated_by:
-            self.paragraph("Credits Label", self.labels["translated_by"])
+            self.traced(self.paragraph("Credits Label", self.labels["translated_by"]), None, "credits")
             self.people_list(credits.translated_by)
 
     def people_list(self, people) -> None:
         num_id = wx.add_list_instance(self.numbering, self.abstract["bullet"])
         for person in people:
-            p = self.paragraph("List Bullet", str(person))
+            p = self.traced(self.paragraph("List Bullet", str(person)), None, "credits")
             wx.set_numbering(p._p, num_id, 0)
 
     def write_header_footer(self) -> None:
@@ -311,8 +343,17 @@ class DocxWriter(m.Visitor):
         props.revision = 1
         stamp = self.options.timestamp.replace(microsecond=0)
         props.created = props.modified = stamp
+        from ... import __version__, provenance
+
+        record = provenance.of_edition(edition, __version__)
+        wx.set_custom_properties(self.doc.part.package, provenance.to_properties(record))
 
     # ------------------------------------------------------------------ helpers
+
+    def traced(self, paragraph, node, role: str):
+        """`paragraph` (a python-docx proxy), after telling the trace where it came from."""
+        self.trace(paragraph._p, self.section, node, role)
+        return paragraph
 
     def style_id(self, name: str) -> str:
         try:
@@ -414,12 +455,12 @@ class DocxWriter(m.Visitor):
     # ------------------------------------------------------------------ blocks
 
     def visit_Paragraph(self, node: m.Paragraph) -> None:
-        p = self.block_paragraph()
+        p = self.traced(self.block_paragraph(), node, "block")
         with self.into(p._p):
             self.visit_all(node.children)
 
     def visit_Heading(self, node: m.Heading) -> None:
-        p = self.paragraph(f"Heading {min(node.level, 4)}")
+        p = self.traced(self.paragraph(f"Heading {min(node.level, 4)}"), node, "block")
         with self.into(p._p):
             self.visit_all(node.children)
         self._mark_bookmark(p._p, node.anchor)
@@ -445,7 +486,7 @@ class DocxWriter(m.Visitor):
 
     def visit_ListItem(self, node: m.ListItem) -> None:
         if not node.children or not isinstance(node.children[0], m.Paragraph):
-            self.block_paragraph()  # the item's number stands on its own line
+            self.traced(self.block_paragraph(), node, "marker")  # the item's number stands on its own line
         self.visit_all(node.children)
 
     def visit_BlockQuote(self, node: m.BlockQuote) -> None:
@@ -457,14 +498,14 @@ class DocxWriter(m.Visitor):
             self.block_style = saved
 
     def visit_CodeBlock(self, node: m.CodeBlock) -> None:
-        p = self.paragraph("HTML Preformatted")
+        p = self.traced(self.paragraph("HTML Preformatted"), node, "block")
         for i, line in enumerate(node.text.rstrip("\n").split("\n")):
             if i:
                 p._p.append(wx.run(children=[wx.element("w:br")]))
             p._p.append(wx.run(line.replace("\t", "    ")))
 
     def visit_ThematicBreak(self, node: m.ThematicBreak) -> None:
-        self.paragraph("Separator")
+        self.traced(self.paragraph("Separator"), node, "block")
 
     def visit_Table(self, node: m.Table) -> None:
         from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -473,6 +514,9 @@ class DocxWriter(m.Visitor):
         width = self._text_width()
         table = self.container.add_table(rows=1 + len(node.rows), cols=columns, width=width)
         table.style = self.doc.styles["Brief Table"]
+        self.trace(table._tbl, self.section, node, "block")
+        for r, row in enumerate(table.rows):
+            self.trace(row._tr, self.section, (node, r), "row")
         if (self.rtl and self.paragraph_bidi is not False) or self.paragraph_bidi:
             from docx.enum.table import WD_TABLE_DIRECTION
 
@@ -500,11 +544,11 @@ class DocxWriter(m.Visitor):
                         self.visit_all(cells[c].children)
 
     def visit_Figure(self, node: m.Figure) -> None:
-        p = self.paragraph("Figure")
+        p = self.traced(self.paragraph("Figure"), node, "block")
         with self.into(p._p):
             self.picture(node.image, self._text_width())
         if node.caption:
-            caption = self.paragraph("Caption")
+            caption = self.traced(self.paragraph("Caption"), node, "caption")
             with self.into(caption._p):
                 self.text(node.caption)
 
@@ -594,9 +638,14 @@ class DocxWriter(m.Visitor):
             # client; a plain placeholder only if the SVG cannot be rasterised.
             w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
             try:
+                if not self.rasterize:
+                    raise RasterError("not rasterised")
                 data = svg_to_png(resource.data, 1600)  # sharp in print at text width
             except RasterError as exc:
-                LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
+                if not self.rasterize:
+                    exc = None
+                if exc is not None:
+                    LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
                 data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
         else:
             data = resource.data
