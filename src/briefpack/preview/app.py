@@ -1,13 +1,13 @@
 """The preview web application (starlette): a fixed set of routes, nothing served by path.
 
-    GET /                 the page: a bar (topic, downloads), the contents, the pack in a frame
+    GET /                 the page: a bar (topic, language, downloads), the contents, the pack in a frame
     GET /pack             the pack as one HTML document (the frame's content)
     GET /pack.json        the same with its contents and the problems of the sources, for updates
     GET /events           server-sent events: `version` after each reload, `progress` of builds
     GET /download/{pdf|docx}  built through `build_pack`, then sent as an attachment
     GET /assets/{preview.js|preview.css}  the page's own script and style, from memory
 
-Every view is named by its query (`?topic=cybersecurity`). Images of the pack are data: URIs
+Every view is named by its query (`?topic=cybersecurity&lang=fr`). Images of the pack are data: URIs
 inside the document, so no URL ever names a file: a path in a URL (`/../`, encoded or not, a
 symlink) can only miss the routes above and get a 404. Host headers other than the address the
 server is bound to are refused (no DNS rebinding), and every response forbids scripts other
