@@ -129,7 +129,11 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
 
     async def reload_on_changes(stop: anyio.Event) -> None:
         async for changed in changes(preview.watched, ignore=[preview.out], stop=stop):
-            version = await anyio.to_thread.run_sync(preview.reload)
+            try:
+                version = await anyio.to_thread.run_sync(preview.reload)
+            except Exception as exc:  # a bug must not stop the page following the files
+                say(f"briefpack: could not reload the pack: {type(exc).__name__}: {exc}")
+                continue
             errors = sum(1 for p in preview.problems if p.is_error)
             names = ", ".join(Path(c).name for c in changed[:3]) + (" …" if len(changed) > 3 else "")
             say(f"changed: {names} — " + (f"{errors} error(s) in the sources" if errors else "page updated"))
