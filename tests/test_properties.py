@@ -18,18 +18,21 @@ from briefpack.sources.loader import read_pack
 from briefpack.options import RenderOptions
 from briefpack.sources.files import load_style
 from briefpack.model.selection import make_edition
-from pack_strategies import body, front_matter, valid_body
+from pack_strategies import body, front_matter, svg_document, valid_body
 from conftest import PNG_BYTES, write_pack
 
 PACK_YAML = "title: Fuzz\ntopics:\n  alpha: {title: Alpha, aliases: [first]}\n  beta: {title: Beta}\n"
 STYLE = load_style(None)
 
 
-def write_generated(root: Path, sections: list[tuple[dict, str]]) -> Path:
+def write_generated(root: Path, sections: list[tuple[dict, str]], svg: bytes | None = None) -> Path:
     texts = {}
     for i, (front, text) in enumerate(sections):
         texts[f"s{i}.md"] = "---\n" + yaml.safe_dump(front, allow_unicode=True) + "---\n" + text + "\n"
-    write_pack(root, PACK_YAML, {}, {"sections/x.png": PNG_BYTES})
+    files = {"sections/x.png": PNG_BYTES}
+    if svg is not None:
+        files["sections/g.svg"] = svg
+    write_pack(root, PACK_YAML, {}, files)
     for name, text in texts.items():
         (root / "sections" / name).write_text(text, encoding="utf-8")
     return root
@@ -86,3 +89,17 @@ def test_generated_valid_packs_render_pdf(tmp_path_factory, bodies):
     root = write_generated(tmp_path_factory.mktemp("validpdf"), titled(bodies))
     assume(not read_pack(root).errors)
     check_pack_builds_or_fails_clearly(root, formats=("pdf",))
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(svg=svg_document)
+def test_generated_svgs_are_refused_with_a_message_or_drawn(tmp_path_factory, svg):
+    """SVGs whose elements refer to each other, to themselves, to files and to the network:
+    the loader refuses them with a problem naming the file, or both SVG renderers draw them
+    (cairosvg here, for the DOCX; WeasyPrint in tests/fuzz.py)."""
+    root = write_generated(tmp_path_factory.mktemp("svg"), titled(["Intro.\n\n![A generated figure](g.svg)"]), svg=svg)
+    result = read_pack(root)
+    if result.errors:
+        assert any("g.svg" in p.message for p in result.errors)
+        return
+    check_pack_builds_or_fails_clearly(root, formats=("docx",))

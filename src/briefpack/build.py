@@ -15,14 +15,14 @@ from pathlib import Path
 
 from . import __version__
 from . import model as m
-from .errors import BuildError, Problem, SourceError
+from .errors import BuildError, Problem, SourceError, sorted_problems
 from .sources.loader import read_pack
 from .sources.parse_cache import ParseCache
 from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
-from .sources.files import ResourceProblem, load_style
 from .model.selection import make_edition
 from .style import Style
+from .style_check import ALL_FORMATS, load_checked_style
 
 FORMATS = ("pdf", "docx", "html")
 DEFAULT_FORMATS = ("pdf", "docx")
@@ -72,16 +72,14 @@ def build_pack(
     requested file can be. `cache`: kept by a caller that builds the same pack again and again
     (build --watch, serve), so that only changed sections are parsed again."""
     result = BuildResult()
+    timestamp = build_timestamp()  # a bad SOURCE_DATE_EPOCH stops the build before any work
     progress("load", f"reading {sources}")
     loaded = read_pack(sources, allow_remote=allow_remote, cache=cache)
-    if loaded.errors or loaded.pack is None:
-        raise SourceError(loaded.problems)
+    style, style_problems = _checked_style(style_dir, formats)
+    if loaded.errors or loaded.pack is None or style is None:
+        raise SourceError(sorted_problems(loaded.problems + style_problems))
     result.warnings += [str(p) for p in loaded.warnings]
     pack = loaded.pack
-    try:
-        style = load_style(Path(style_dir) if style_dir else None)
-    except ResourceProblem as exc:
-        raise BuildError(exc.message) from None
 
     chosen_languages = choose_languages(pack, languages, each_language)
     if each_topic:
@@ -97,7 +95,7 @@ def build_pack(
         for edition in editions:  # no silent tofu: characters no installed font can draw
             result.warnings += [w for w in missing_glyphs(edition, style.text("print.css")) if w not in result.warnings]
 
-    options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=build_timestamp(), progress=progress)
+    options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=timestamp, progress=progress)
     inputs = _inputs_digest(pack, style, options)
     folder = OutputFolder(Path(out))
     with folder.locked():
@@ -254,6 +252,15 @@ def choose_languages(pack: m.Pack, languages=(), each_language: bool = False) ->
     return tuple(dict.fromkeys(resolve_language(pack, lang) for lang in languages))
 
 
-def check_pack(sources: Path | str = "sources") -> list[Problem]:
-    """Every problem in the sources (errors and warnings); writes nothing."""
-    return read_pack(sources).problems
+def _checked_style(style_dir: Path | str | None, formats: tuple[str, ...]) -> tuple[Style | None, list[Problem]]:
+    """The style folder read and checked for `formats` (see style_check), or its problems."""
+    try:
+        return load_checked_style(Path(style_dir) if style_dir else None, formats), []
+    except SourceError as exc:
+        return None, exc.problems
+
+
+def check_pack(sources: Path | str = "sources", style_dir: Path | str | None = None) -> list[Problem]:
+    """Every problem in the sources and the style folder (errors and warnings); writes nothing."""
+    _, style_problems = _checked_style(style_dir, ALL_FORMATS)
+    return sorted_problems(read_pack(sources).problems + style_problems)

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path
+from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path, shown
 
 SOURCES_HELP = "The pack folder (pack.yaml + sections/)."
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -37,7 +37,7 @@ class _Status:
         if self.quiet or stage in ("wrote", "skip"):  # both are in the list of files printed at the end
             return
         elapsed = time.monotonic() - self.start
-        line = f"[{elapsed:5.1f}s] {stage}: {detail}"
+        line = f"[{elapsed:5.1f}s] {stage}: {shown(detail)}"
         if not self.tty:
             click.echo(line, err=True)
         elif elapsed >= self.DELAY:
@@ -55,7 +55,7 @@ class _WarningHandler(logging.Handler):
     """Writers report problems that do not stop a build through the 'briefpack' logger."""
 
     def emit(self, record: logging.LogRecord) -> None:
-        click.secho(f"warning: {record.getMessage()}", err=True, fg="yellow")
+        click.secho(f"warning: {shown(record.getMessage())}", err=True, fg="yellow")
 
 
 def _show_warnings() -> None:
@@ -71,11 +71,17 @@ def _fail(exc: BriefpackError, writes: bool = True) -> None:
             click.echo(str(problem), err=True)
         errors = sum(1 for p in exc.problems if p.is_error)
         tail = "; nothing was written" if writes else ""
-        click.secho(f"briefpack: {errors} error(s) in the sources{tail}.", err=True, fg="red")
+        click.secho(f"briefpack: {errors} error(s){tail}.", err=True, fg="red")
     else:
         prefix = "usage error" if isinstance(exc, UsageError) else "error"
-        click.secho(f"briefpack: {prefix}: {exc}", err=True, fg="red")
+        click.secho(f"briefpack: {prefix}: {_lines(exc)}", err=True, fg="red")
     sys.exit(exc.exit_code)
+
+
+def _lines(exc: BaseException) -> str:
+    """An error message of several lines, each line `shown` (its user strings are quoted where
+    they were put in; this catches any escape sequence that got through)."""
+    return "\n".join(shown(line) for line in str(exc).split("\n"))
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -208,12 +214,12 @@ def _report_error(exc: BriefpackError) -> None:
     if isinstance(exc, SourceError):
         for problem in exc.problems:
             click.echo(str(problem), err=True)
-    click.secho(f"briefpack: {exc}; waiting for the next change", err=True, fg="red")
+    click.secho(f"briefpack: {_lines(exc)}; waiting for the next change", err=True, fg="red")
 
 
 def _report(result, quiet: bool) -> None:
     for warning in result.warnings:
-        click.secho(f"warning: {warning}", err=True, fg="yellow")
+        click.secho(f"warning: {shown(warning)}", err=True, fg="yellow")
     for path in result.backups:
         click.echo(f"kept a backup of the edited file: {display_path(path)}", err=True)
     # every file of the build, in pack order, on stdout (bare paths with --quiet, for scripts)
@@ -314,16 +320,16 @@ def topics(sources):
         _fail(exc, writes=False)
         return
     common = [s for s in pack.sections if s.in_every_pack]
-    click.echo(f"{pack.meta.title} — {len(pack.sections)} sections, {len(pack.topics)} topics")
+    click.echo(f"{shown(pack.meta.title)} — {len(pack.sections)} sections, {len(pack.topics)} topics")
     click.echo("\nIn every pack:")
     for s in common:
-        click.echo(f"  {s.title}  ({s.path.name})")
+        click.echo(f"  {shown(s.title)}  ({shown(s.path.name)})")
     for topic in pack.topics:
         aliases = f"  (aliases: {', '.join(topic.aliases)})" if topic.aliases else ""
-        click.echo(f"\n{topic.id} — {topic.title}{aliases}")
+        click.echo(f"\n{topic.id} — {shown(topic.title)}{aliases}")
         own = [s for s in select_sections(pack, (topic,)) if not s.in_every_pack]
         for s in own:
-            click.echo(f"  {s.title}  ({s.path.name})")
+            click.echo(f"  {shown(s.title)}  ({shown(s.path.name)})")
         if not own:
             click.echo("  (no sections of its own)")
 
@@ -354,7 +360,7 @@ def translations(sources, languages):
         _fail(exc, writes=False)
         return
     chosen = [lang for lang in dict.fromkeys(chosen) if lang != pack.meta.language]
-    click.echo(f"{pack.meta.title} — written in {pack.meta.language}; {len(pack.sections)} sections")
+    click.echo(f"{shown(pack.meta.title)} — written in {pack.meta.language}; {len(pack.sections)} sections")
     if not chosen:
         click.echo("\nNo translations: add languages under 'translations:' in pack.yaml, and files such as "
                    "sections/01-about.fr.md beside the sections (see README, 'Languages and translations').")
@@ -367,9 +373,9 @@ def translations(sources, languages):
         missing = sum(1 for _, t in states if t is None)
         click.echo(f"\n{lang}: {done} translated, {stale} stale, {missing} missing")
         for section, tr in states:
-            name = section.path.name.ljust(width)
+            name = shown(section.path.name).ljust(width)
             if tr is None:
-                stem = section.path.name[:-3]
+                stem = shown(section.path.name[:-3])
                 click.echo(f"  missing     {name}  write {stem}.{lang}.md with 'translation_of: {section.digest}'")
             elif tr.stale:
                 was = tr.translation_of or "nothing"
@@ -381,19 +387,23 @@ def translations(sources, languages):
 
 @main.command()
 @click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
-def check(sources):
-    """Validate the sources and write nothing.
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="A style folder to check too (default: the house style).")
+def check(sources, style):
+    """Validate the sources (and the style folder) and write nothing.
 
-    Reports every problem (not only the first) as file:line: message. Exit status 1 if there
-    is any error; warnings alone exit 0.
+    Reports every problem (not only the first) as file:line: message — in the sources, and in
+    the style folder's CSS, templates and reference.docx. Exit status 1 if there is any error;
+    warnings alone exit 0.
 
     \b
-    Example:
+    Examples:
       briefpack check --sources sources/
+      briefpack check --style ../house-style
     """
     from .build import check_pack
 
-    problems = check_pack(sources)
+    problems = check_pack(sources, style)
     for problem in problems:
         click.echo(str(problem))
     errors = sum(1 for p in problems if p.is_error)
@@ -444,8 +454,9 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_re
     try:
         result = absorb_docx(docx, sources, changes=changes, style_dir=style, allow_remote=allow_remote, progress=status)
         status.clear()
+        # a reviewed DOCX is untrusted: what it says reaches the terminal quoted
         for finding in result.findings:
-            click.echo(finding_line(finding, result.sources), err=True)
+            click.echo(shown(finding_line(finding, result.sources)), err=True)
         if write:
             written = write_absorbed(result)
             for path in written:
@@ -455,19 +466,22 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_re
         else:
             patch = diff(result)
             if patch:
-                click.echo(patch, nl=False)
+                click.echo("\n".join(shown(line, keep_tabs=True) for line in patch.split("\n")), nl=False)
             if not quiet:
                 click.echo(summary(result, written=False), err=True)
     except AbsorbError as exc:
         status.clear()
         root = Path(sources).resolve()
         for finding in exc.findings:
-            click.echo(finding_line(finding, root), err=True)
-        click.secho(f"briefpack: error: {exc}", err=True, fg="red")
+            click.echo(shown(finding_line(finding, root)), err=True)
+        click.secho(f"briefpack: error: {_lines(exc)}", err=True, fg="red")
         sys.exit(1)
+    except BriefpackError as exc:  # e.g. the style folder's problems, each at file:line
+        status.clear()
+        _fail(exc)
     except Exception as exc:  # a DOCX shaped like nothing absorb has seen: say so, write nothing
         status.clear()
-        click.secho(f"briefpack: error: {display_path(docx)} could not be absorbed ({type(exc).__name__}: {exc}); "
+        click.secho(f"briefpack: error: {display_path(docx)} could not be absorbed ({type(exc).__name__}: {_lines(exc)}); "
                     "nothing was written. Please report this with the file if you can.", err=True, fg="red")
         sys.exit(1)
 

@@ -15,12 +15,29 @@ def _quiet(stage: str, detail: str) -> None:
     pass
 
 
+#: The last second SOURCE_DATE_EPOCH may name: 2107-12-31 23:59:59 UTC, the last date a zip
+#: file (and so a DOCX) can record.
+MAX_EPOCH = 4354819199
+
+
 def build_timestamp() -> _dt.datetime:
-    """The time stamped into outputs: SOURCE_DATE_EPOCH when set (reproducible builds), else now."""
-    epoch = os.environ.get("SOURCE_DATE_EPOCH")
-    if epoch and epoch.strip().isdigit():
-        return _dt.datetime.fromtimestamp(int(epoch), tz=_dt.timezone.utc)
-    return _dt.datetime.now(tz=_dt.timezone.utc).replace(microsecond=0)
+    """The time stamped into outputs: SOURCE_DATE_EPOCH when set (reproducible builds), else now.
+
+    A value that is not a whole number of seconds from 0 to `MAX_EPOCH` is an error, not
+    ignored: a build that silently stopped being reproducible would be worse. An empty value
+    counts as unset."""
+    raw = os.environ.get("SOURCE_DATE_EPOCH")
+    if raw is None or not raw.strip():
+        return _dt.datetime.now(tz=_dt.timezone.utc).replace(microsecond=0)
+    value = raw.strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_EPOCH:
+        from .errors import BuildError, shown
+
+        raise BuildError(
+            f"SOURCE_DATE_EPOCH={shown(raw)!s} is not a time briefpack can stamp: give a whole number of seconds "
+            f"since 1970-01-01 UTC, from 0 to {MAX_EPOCH} (2107-12-31), e.g. SOURCE_DATE_EPOCH=1412121600 — or unset it"
+        )
+    return _dt.datetime.fromtimestamp(int(value), tz=_dt.timezone.utc)
 
 
 @dataclass(frozen=True)

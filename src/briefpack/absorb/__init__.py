@@ -22,7 +22,7 @@ from .. import __version__
 from ..errors import BriefpackError, display_path
 from ..options import Progress, _quiet
 from ..provenance import Provenance, ProvenanceError, from_properties
-from ..sources.files import ResourceProblem, load_style, read_document, read_text, write_texts
+from ..sources.files import ResourceProblem, read_document, read_source_text, write_texts
 from ..wordml.picture import read_picture
 from ..wordml.read import DocxProblem, Package
 from .base import BaseProblem, Rendered, load_base, render_texts
@@ -89,10 +89,10 @@ def absorb_docx(
     except ProvenanceError as exc:
         raise AbsorbError(f"{name}: {exc}") from None
     today = _today(root, record, name)
-    try:
-        style = load_style(Path(style_dir) if style_dir else None)
-    except ResourceProblem as exc:
-        raise AbsorbError(exc.message) from None
+    from ..style_check import load_checked_style
+
+    # read through the door and checked like a build's (SourceError: each problem at file:line)
+    style = load_checked_style(Path(style_dir) if style_dir else None, ("docx",))
 
     progress("absorb", "rendering the DOCX as it was built")
     try:
@@ -197,19 +197,18 @@ def write_absorbed(result: Absorbed) -> list[Path]:
 
 def _today(root: Path, record: Provenance, name: str) -> dict[str, str]:
     """The pack's files as they are now, after checking the DOCX was built from this pack."""
-    import yaml
-
     from ..model.naming import slugify
+    from ..sources.yamldata import YamlProblem, parse_yaml
 
     if not root.is_dir():
         raise AbsorbError(f"{display_path(root)}: sources folder not found (give another with --sources DIR)")
     try:
-        pack_yaml = read_text(root / PACK_FILE)
+        pack_yaml = read_source_text(root, PACK_FILE)
     except ResourceProblem as exc:
         raise AbsorbError(f"{display_path(root / PACK_FILE)}: {exc.message}") from None
-    try:
-        data = yaml.safe_load(pack_yaml)
-    except yaml.YAMLError:
+    try:  # our YAML reader: a recursive alias or absurd nesting is a problem, not a RecursionError
+        data = parse_yaml(pack_yaml).data
+    except YamlProblem:
         data = None
     data = data if isinstance(data, dict) else {}
     title = str(data.get("title") or "").strip()
@@ -222,7 +221,7 @@ def _today(root: Path, record: Provenance, name: str) -> dict[str, str]:
     today = {}
     for path in record.files:
         try:
-            today[path] = read_text(root / path)
+            today[path] = read_source_text(root, path)  # a path the DOCX names: inside the folder, or refused
         except ResourceProblem as exc:
             if (root / path).exists():
                 raise AbsorbError(f"{display_path(root / path)}: {exc.message}") from None

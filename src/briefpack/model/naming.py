@@ -47,12 +47,19 @@ class AnchorRegistry:
 
     def __init__(self) -> None:
         self.taken: set[str] = set()
+        # base → the number to try next: every number below it is taken (anchors are never
+        # given back), so 20,000 headings of one title cost linear time, not quadratic
+        self._next: dict[str, int] = {}
 
     def claim(self, text: str, fallback: str = "heading") -> str:
         base = slugify(text, fallback)
-        anchor, n = base, 1
-        while anchor in self.taken:
-            n += 1
+        anchor = base
+        if anchor in self.taken:
+            n = self._next.get(base, 2)
             anchor = f"{base}-{n}"
+            while anchor in self.taken:
+                n += 1
+                anchor = f"{base}-{n}"
+            self._next[base] = n + 1
         self.taken.add(anchor)
         return anchor

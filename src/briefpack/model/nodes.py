@@ -48,6 +48,8 @@ class Resource:
     media_type: str  # image/png, image/jpeg, image/svg+xml
     width: int | None = None  # intrinsic size in pixels, when known
     height: int | None = None
+    #: an SVG's drawing work (elements and path points once expanded; see sources.svg)
+    cost: int = field(default=0, compare=False)
 
 
 # --------------------------------------------------------------------------- inlines
@@ -299,6 +301,8 @@ class Annex:
 
     title: str
     resource: Resource
+    #: (width, height) in PDF points of each page, measured by the loader
+    page_sizes: tuple[tuple[float, float], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import difflib
 from types import MappingProxyType
 
 from . import nodes as m
-from ..errors import UsageError
+from ..errors import UsageError, shown
 from ..i18n.labels import labels_for
 
 
@@ -28,7 +28,7 @@ def resolve_topics(pack: m.Pack, names: list[str] | tuple[str, ...]) -> tuple[m.
             close = difflib.get_close_matches(key, list(by_name), n=1, cutoff=0.6)
             close = close or [n for n in by_name if key and (n.startswith(key) or key in n)][:1]  # 'cyber'
             hint = f" (did you mean '{close[0]}'?)" if close else ""
-            raise UsageError(f"unknown topic '{name}'{hint}.\n{describe_topics(pack)}")
+            raise UsageError(f"unknown topic '{shown(name)}'{hint}.\n{describe_topics(pack)}")
         chosen.add(by_name[key].id)
     # in pack.yaml's order, so `-t a -t b` and `-t b -t a` give the same pack and file name
     return tuple(t for t in pack.topics if t.id in chosen)
@@ -40,7 +40,7 @@ def describe_topics(pack: m.Pack) -> str:
     lines = ["Valid topics (aliases in brackets):"]
     for t in pack.topics:
         aliases = f" [{', '.join(t.aliases)}]" if t.aliases else ""
-        lines.append(f"  {t.id}{aliases} — {t.title}")
+        lines.append(f"  {t.id}{aliases} — {shown(t.title)}")
     return "\n".join(lines)
 
 

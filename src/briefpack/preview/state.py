@@ -16,10 +16,10 @@ from urllib.parse import urlencode
 
 from .. import model as m
 from ..build import BuildResult, build_pack
-from ..errors import BriefpackError, Problem, UsageError
+from ..errors import BriefpackError, Problem, SourceError, UsageError, sorted_problems
 from ..model.selection import localize, make_edition, resolve_language
 from ..options import Progress, RenderOptions, _quiet
-from ..sources.files import ResourceProblem, load_style
+from ..sources.files import load_style
 from ..sources.loader import LoadResult, read_pack
 from ..sources.parse_cache import ParseCache
 from ..style import DEFAULT_STYLE_DIR, Style
@@ -84,7 +84,7 @@ class Preview:
         self.version = 0
         self.loaded: LoadResult | None = None
         self.style: Style | None = None
-        self.style_problem: Problem | None = None
+        self.style_problems: list[Problem] = []
         self._shown: dict[View, Shown] = {}
         self._html_cache = PreviewCache()
         self._render_lock = threading.Lock()
@@ -103,13 +103,8 @@ class Preview:
         """Read the sources and the style again; the new version number."""
         with self._reload_lock:
             loaded = read_pack(self.sources, allow_remote=self.allow_remote, cache=self.cache)
-            try:
-                style, style_problem = load_style(self.style_dir), None
-                if self.style is not None and style.files == self.style.files:
-                    style = self.style  # the same object: its compiled templates are reused
-            except ResourceProblem as exc:
-                style, style_problem = None, Problem(self.style_dir or DEFAULT_STYLE_DIR, None, exc.message)
-            self.loaded, self.style, self.style_problem = loaded, style, style_problem
+            style, style_problems = self._read_style()
+            self.loaded, self.style, self.style_problems = loaded, style, style_problems
             self._shown = {}
             self.version += 1
             return self.version
@@ -121,7 +116,21 @@ class Preview:
     @property
     def problems(self) -> list[Problem]:
         found = list(self.loaded.problems) if self.loaded else []
-        return found + ([self.style_problem] if self.style_problem else [])
+        return sorted_problems(found + self.style_problems)
+
+    def _read_style(self) -> tuple[Style | None, list[Problem]]:
+        """The style folder read again and, when it changed, checked for the preview (as a
+        build checks it: style_check), with its problems."""
+        from ..style_check import check_style
+
+        try:
+            style = load_style(self.style_dir)
+        except SourceError as exc:
+            return None, exc.problems
+        if self.style is not None and style.files == self.style.files:
+            return self.style, self.style_problems  # unchanged: checked already
+        problems = check_style(style, ("html",))
+        return (None if any(p.is_error for p in problems) else style), problems
 
     def topics(self, view: View) -> list[tuple[str, str]]:
         """(id, title) of each topic of the pack, in the view's language, for the bar."""
@@ -175,8 +184,10 @@ class Preview:
             document = render_html(
                 edition, self.style, RenderOptions(allow_remote=self.allow_remote), for_print=False, cache=self._html_cache,
             )
-        except Exception as exc:  # a broken template in a custom style: shown, not a server error
-            return Shown(version, (template_problem(exc, self.style),), warnings)
+        except SourceError as exc:  # a template failed on this pack: at its file and line
+            return Shown(version, tuple(str(p) for p in exc.problems), warnings)
+        except Exception as exc:  # a bug of ours: shown in the page rather than a server error
+            return Shown(version, (f"briefpack could not render this view: {type(exc).__name__}: {exc}",), warnings)
         contents = tuple(
             {
                 "id": s.id,
@@ -218,12 +229,3 @@ class Preview:
         with self._build_lock:  # one build at a time into the output folder
             result = build_pack(progress=progress, cache=self._build_cache, **choice, **self.build_options())
         return result.files[0], result
-
-
-def template_problem(exc: Exception, style: Style) -> str:
-    """A template error as `file:line: message` (jinja2 knows both), else the bare message."""
-    name, line = getattr(exc, "filename", None) or getattr(exc, "name", None), getattr(exc, "lineno", None)
-    if name:
-        where = Path(name) if Path(name).is_absolute() else style.root / "templates" / name
-        return str(Problem(where, line, f"template error: {exc}"))
-    return f"the style's templates failed: {type(exc).__name__}: {exc}"

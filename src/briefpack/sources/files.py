@@ -1,18 +1,39 @@
-"""Every file briefpack reads goes through here: section texts, images, annexes, style folders.
+"""The one door through which briefpack reads a file: section texts, pack.yaml, images, annexes,
+style folders (and, later, translations and DOCX files given back to briefpack).
 
-The rules live in one place: a file must resolve (symlinks followed) inside its root folder, be
-of a sane size, be UTF-8 text where text is expected, and really be the kind of file its name
-claims. Failures are `ResourceProblem`s with a message a user can act on.
+Every read names a *root* folder and a path relative to it, and goes through the same rules:
+
+- the path, with every symlink followed, must resolve inside the root (`..`, absolute paths and
+  links leading out are refused);
+- only a regular file is read: a FIFO, a device (`/dev/zero`), a socket or a folder is refused
+  without being read (it is opened non-blocking, without following a last-moment symlink, and
+  the *opened* descriptor is checked with `fstat`);
+- a size cap applies to what is read (at most cap + 1 bytes), not to what `stat` says;
+- text must be UTF-8 with no control character XML cannot hold.
+
+The API:
+
+    read_source_bytes(root, relative, limit=…, what=…, base=None) -> bytes
+    read_source_text(root, relative, base=None) -> str            # check_text's rules
+    check_text(data) -> str                                       # the text rules, for bytes in memory
+    source_folder(root, relative) -> Path                         # a folder inside root (sections/)
+    resolve_inside(root, relative, base=None) -> Path             # the check alone
+    load_style(folder) -> Style                                   # a style folder, every file by the door
+
+`relative` is a `str` or `Path` relative to `base` (default: `root`; a file found by listing a
+folder is passed as `path.relative_to(root)`); absolute paths are refused. Failures are
+`ResourceProblem`s (a message a user can act on, and a line when the problem is inside the file).
 """
 
 from __future__ import annotations
 
-import io
+import errno
 import os
 import re
+import stat
 from pathlib import Path
 
-from ..model import Resource
+from ..errors import Problem, SourceError
 from ..style import DEFAULT_STYLE_DIR, Style
 
 MAX_TEXT_BYTES = 2 * 1024 * 1024  # ~600 printed pages: beyond that a build would take minutes; split the section
@@ -22,8 +43,12 @@ MAX_STYLE_BYTES = 50 * 1024 * 1024
 
 # Characters XML 1.0 (and so Word) cannot hold; tab and newline are fine.
 CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff\ufffe\uffff]")
+# Line and paragraph separators and NEL (pasted from word processors): editors do not count
+# them as line ends, and WeasyPrint trips on them; they are read as spaces, so line numbers stay
+# right and nothing breaks a line where the author saw none.
+SEPARATORS = re.compile("[\u0085\u2028\u2029]")
 
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg", ".svg": "image/svg+xml"}
+_READ_CHUNK = 1024 * 1024
 
 
 class ResourceProblem(Exception):
@@ -33,39 +58,102 @@ class ResourceProblem(Exception):
         self.line = line
 
 
+class TooLarge(ResourceProblem):
+    """A file holds more bytes than its cap (counted as read)."""
+
+
 def resolve_inside(root: Path, relative: str | Path, base: Path | None = None) -> Path:
     """`relative` (to `base`, default `root`) resolved with symlinks; refused if outside `root`."""
+    root_resolved = Path(root).resolve()
     rel = Path(relative)
     if rel.is_absolute():
         raise ResourceProblem(f"absolute paths are not allowed ('{relative}'): use a path relative to the section file")
-    candidate = ((base or root) / rel).resolve()
-    root_resolved = root.resolve()
+    try:
+        candidate = ((base or root_resolved) / rel).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:  # RuntimeError: a symlink loop (Python < 3.13)
+        raise ResourceProblem(f"'{relative}' cannot be resolved ({exc})") from None
     if candidate != root_resolved and root_resolved not in candidate.parents:
+        link = _first_link(root_resolved, base or root_resolved, rel)
+        if link is not None:
+            raise ResourceProblem(f"'{relative}' is a link to a file outside the sources folder ({candidate}): copy the file into the folder instead")
         raise ResourceProblem(f"'{relative}' points outside the sources folder {root}")
     return candidate
 
 
-def read_text(path: Path) -> str:
-    """A UTF-8 source file (pack.yaml, a section). Refuses binary and oversized files."""
+def _first_link(root: Path, base: Path, rel: Path) -> Path | None:
+    """The first symlink on the way from `base` to `rel` (for a clearer message), if any."""
+    current = base
+    for part in rel.parts:
+        current = current / part
+        if current.is_symlink():
+            return current
+    return None
+
+
+def source_folder(root: Path, relative: str | Path) -> Path:
+    """A folder inside `root` (e.g. `sections`), resolved; refused if it leads outside or is no folder."""
+    path = resolve_inside(root, relative)
+    if not path.is_dir():
+        if path.exists():
+            raise ResourceProblem(f"'{relative}' is not a folder")
+        raise ResourceProblem(f"no {relative}/ folder")
+    return path
+
+
+def read_source_bytes(
+    root: Path, relative: str | Path, *, limit: int, what: str = "file", base: Path | None = None
+) -> bytes:
+    """The bytes of a regular file inside `root`, at most `limit` of them (else refused)."""
+    path = resolve_inside(root, relative, base)
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0)
+    flags |= getattr(os, "O_NOCTTY", 0) | getattr(os, "O_BINARY", 0)
     try:
-        size = path.stat().st_size
-        if size > MAX_TEXT_BYTES:
-            raise ResourceProblem(
-                f"file is {size / 1048576:.1f} MB; the limit for one source file is "
-                f"{MAX_TEXT_BYTES // 1048576} MB — split it into several sections"
-            )
-        data = path.read_bytes()
+        fd = os.open(path, flags)
+    except FileNotFoundError:
+        raise ResourceProblem(f"{what} file not found{_similar_name(path)}") from None
     except OSError as exc:
-        raise ResourceProblem(f"cannot read the file: {exc.strerror or exc}") from None
+        if exc.errno == errno.ELOOP:  # swapped for a symlink since it was resolved
+            raise ResourceProblem(f"'{path.name}' changed into a link while it was being read") from None
+        raise ResourceProblem(f"cannot read {what} '{path.name}': {exc.strerror or exc}") from None
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            raise ResourceProblem(f"'{path.name}' is {_kind(info.st_mode)}, not a file: only regular files are read")
+        chunks: list[bytes] = []
+        size = 0
+        while size <= limit:
+            chunk = os.read(fd, min(_READ_CHUNK, limit + 1 - size))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            size += len(chunk)
+    except OSError as exc:
+        raise ResourceProblem(f"cannot read {what} '{path.name}': {exc.strerror or exc}") from None
+    finally:
+        os.close(fd)
+    if size > limit:
+        raise TooLarge(f"'{path.name}' is larger than {_megabytes(limit)}, the limit for one {what} file")
+    return b"".join(chunks)
+
+
+def read_source_text(root: Path, relative: str | Path, *, base: Path | None = None) -> str:
+    """A UTF-8 source file (pack.yaml, a section) under `check_text`'s rules."""
+    try:
+        data = read_source_bytes(root, relative, limit=MAX_TEXT_BYTES, what="source", base=base)
+    except TooLarge:  # a section: say what to do about it
+        raise TooLarge(
+            f"the file is larger than {_megabytes(MAX_TEXT_BYTES)}, the limit for one source file: split it into several sections"
+        ) from None
     return check_text(data)
 
 
 def check_text(data: bytes) -> str:
-    """The rules of `read_text` for text that arrives in memory (the sources a DOCX carries):
-    size, no binary, UTF-8, no control characters; line ends made `\\n`."""
+    """The rules for source text, for bytes from a file or from memory: size, not binary, UTF-8,
+    no control character; line ends made `\\n`. (Line and paragraph separators are kept: the
+    loader reads them as spaces when it parses, see `SEPARATORS`; absorb writes them back.)"""
     if len(data) > MAX_TEXT_BYTES:
         raise ResourceProblem(
-            f"text is {len(data) / 1048576:.1f} MB; the limit for one source file is {MAX_TEXT_BYTES // 1048576} MB"
+            f"text is {len(data) / 1048576:.1f} MB; the limit for one source file is {_megabytes(MAX_TEXT_BYTES)}: split it"
         )
     if b"\x00" in data:
         line = data[: data.index(b"\x00")].count(b"\n") + 1
@@ -87,80 +175,37 @@ def check_text(data: bytes) -> str:
     return text
 
 
-def read_image(path: Path) -> Resource:
-    """An image to embed: PNG, JPEG or SVG, checked to be what its name says."""
-    if path.suffix.lower() not in IMAGE_TYPES:
-        raise ResourceProblem(f"'{path.name}': images must be PNG, JPEG or SVG")
-    return read_image_bytes(path, _read_bytes(path, MAX_IMAGE_BYTES, "image"))
+def list_sections(folder: Path) -> list[Path]:
+    """The section files of a pack: `sections/*.md`, sorted by name (hidden files skipped). Each
+    is then read through `read_source_text`, which applies the rules to every one of them."""
+    return sorted(p for p in folder.glob("*.md") if not p.name.startswith("."))
 
 
-def read_image_bytes(path: Path, data: bytes) -> Resource:
-    """Check that `data` is the image its name `path` claims (PNG, JPEG or SVG)."""
-    media_type = IMAGE_TYPES.get(path.suffix.lower())
-    if media_type is None:
-        raise ResourceProblem(f"'{path.name}': images must be PNG, JPEG or SVG")
-    width = height = None
-    if media_type == "image/svg+xml":
-        head = data[:4096].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-        if not head.startswith(b"<") or b"<svg" not in data[:65536].lower():
-            raise ResourceProblem(f"'{path.name}' is not an SVG image")
-        width, height = svg_size(data)
-    else:
-        from PIL import Image as PILImage, UnidentifiedImageError  # WeasyPrint's own dependency
-
-        try:
-            with PILImage.open(io.BytesIO(data)) as img:
-                actual = PILImage.MIME.get(img.format or "", "")
-                img.verify()
-                width, height = img.size
-        except UnidentifiedImageError:
-            raise ResourceProblem(f"'{path.name}' is not a readable PNG or JPEG image: re-export it from an image editor") from None
-        except (OSError, SyntaxError, ValueError) as exc:
-            raise ResourceProblem(f"'{path.name}' is a damaged image ({exc}): re-export it from an image editor") from None
-        if actual != media_type:
-            raise ResourceProblem(f"'{path.name}' claims to be {media_type} but is {actual or 'something else'}")
-    return Resource(path=path, data=data, media_type=media_type, width=width, height=height)
+def _kind(mode: int) -> str:
+    if stat.S_ISDIR(mode):
+        return "a folder"
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
-def svg_size(data: bytes) -> tuple[int | None, int | None]:
-    """Intrinsic size of an SVG from its root element: the viewBox, else width/height in px."""
-    root = re.search(rb"<svg\b[^>]*>", data[:65536], re.S)
-    if root:
-        tag = root.group(0).decode("utf-8", "replace")
-        box = re.search(r'viewBox\s*=\s*["\']\s*[-\d.]+[\s,]+[-\d.]+[\s,]+([\d.]+)[\s,]+([\d.]+)', tag)
-        if box and float(box.group(1)) > 0 and float(box.group(2)) > 0:
-            return round(float(box.group(1))), round(float(box.group(2)))
-        w = re.search(r'\swidth\s*=\s*["\']([\d.]+)(px)?["\']', tag)
-        h = re.search(r'\sheight\s*=\s*["\']([\d.]+)(px)?["\']', tag)
-        if w and h and float(w.group(1)) > 0 and float(h.group(1)) > 0:
-            return round(float(w.group(1))), round(float(h.group(1)))
-    return None, None
+def _megabytes(limit: int) -> str:
+    return f"{limit / 1048576:g} MB"
 
 
 def read_document(path: Path, limit: int) -> bytes:
-    """A document the user names on the command line (a DOCX to absorb), with a size cap."""
-    return _read_bytes(path, limit, "document")
-
-
-def read_annex(path: Path) -> Resource:
-    data = _read_bytes(path, MAX_ANNEX_BYTES, "annex")
-    if not data.startswith(b"%PDF-"):
-        raise ResourceProblem(f"'{path.name}' is not a PDF file")
-    return Resource(path=path, data=data, media_type="application/pdf")
-
-
-def _read_bytes(path: Path, limit: int, what: str) -> bytes:
+    """A document the user names on the command line (a DOCX to absorb): through the same door,
+    with the folder it is in as root (a link the user named is followed: they chose it), so it
+    too must be a regular file, and its cap applies to what is read."""
     try:
-        if not path.is_file():
-            if path.exists():
-                raise ResourceProblem(f"'{path.name}' is not a file")
-            raise ResourceProblem(f"{what} file not found{_similar_name(path)}")
-        size = path.stat().st_size
-        if size > limit:
-            raise ResourceProblem(f"{what} '{path.name}' is {size / 1048576:.1f} MB; the limit is {limit // 1048576} MB")
-        return path.read_bytes()
-    except OSError as exc:
-        raise ResourceProblem(f"cannot read {what} '{path.name}': {exc.strerror or exc}") from None
+        resolved = Path(path).resolve()
+    except (OSError, RuntimeError, ValueError) as exc:
+        raise ResourceProblem(f"'{path}' cannot be resolved ({exc})") from None
+    return read_source_bytes(resolved.parent, resolved.name, limit=limit, what="document")
 
 
 def _similar_name(path: Path) -> str:
@@ -175,31 +220,46 @@ def _similar_name(path: Path) -> str:
     return f" (did you mean '{close[0]}', in the same folder?)" if close else ""
 
 
-def list_sections(folder: Path) -> list[Path]:
-    """The section files of a pack: `sections/*.md`, sorted by name (hidden files skipped)."""
-    return sorted(p for p in folder.glob("*.md") if not p.name.startswith("."))
+# ------------------------------------------------------------------------------ style folders
 
 
 def load_style(folder: Path | None = None) -> Style:
-    """Read a style folder into memory (CSS, templates, reference.docx, fonts)."""
-    root = (folder or DEFAULT_STYLE_DIR).resolve()
+    """Read a style folder into memory (CSS, templates, reference.docx, fonts), every file through
+    the door above with the style folder as root. Raises `SourceError` naming each file it
+    refuses (a link leading out of the folder, a FIFO, the folder too large)."""
+    given = folder or DEFAULT_STYLE_DIR
+    try:
+        root = Path(given).resolve()
+    except (OSError, RuntimeError) as exc:
+        raise SourceError([Problem(Path(given), None, f"style folder cannot be read ({exc})")]) from None
     if not root.is_dir():
-        raise ResourceProblem(f"style folder not found: {folder}")
+        raise SourceError([Problem(Path(given), None, "style folder not found")])
     files: dict[str, bytes] = {}
+    problems: list[Problem] = []
     total = 0
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "__")))
-        for name in sorted(filenames):
-            if name.startswith(".") or name.endswith((".pyc",)):
+        for name in [*dirnames, *sorted(filenames)]:
+            if name.startswith(".") or name.endswith(".pyc"):
                 continue
             path = Path(dirpath) / name
-            if root not in path.resolve().parents:
-                continue  # a symlink leading out of the style folder is ignored
-            data = path.read_bytes()
+            relative = path.relative_to(root)
+            is_dir = name in dirnames
+            try:
+                if is_dir:
+                    if path.is_symlink():
+                        resolve_inside(root, relative)  # a link to a folder inside is not followed, and harmless
+                    continue
+                data = read_source_bytes(root, relative, limit=MAX_STYLE_BYTES, what="style")
+            except ResourceProblem as exc:
+                problems.append(Problem(path, None, exc.message.replace("sources folder", "style folder")))
+                continue
             total += len(data)
             if total > MAX_STYLE_BYTES:
-                raise ResourceProblem(f"style folder {root} holds more than {MAX_STYLE_BYTES // 1048576} MB")
-            files[path.relative_to(root).as_posix()] = data
+                raise SourceError([Problem(root, None, f"the style folder holds more than {_megabytes(MAX_STYLE_BYTES)}")])
+            files[relative.as_posix()] = data
+    if problems:
+        raise SourceError(problems)
     return Style(root=root, files=files)
 
 

@@ -13,6 +13,7 @@ import dataclasses
 import datetime as _dt
 import difflib
 import hashlib
+import os
 import re
 import string
 from dataclasses import dataclass
@@ -26,7 +27,9 @@ from .markdown import BodyContext, parse_body
 from ..i18n.labels import LABEL_KEYS, has_built_in
 from ..i18n.languages import is_language_tag
 from ..model.naming import AnchorRegistry, is_slug, slugify
-from .files import ResourceProblem, check_text, list_sections, read_annex, read_image, read_text, resolve_inside
+from .annexes import AnnexCache
+from .files import SEPARATORS, ResourceProblem, check_text, list_sections, read_source_text, source_folder
+from .images import ImageCache
 from .parse_cache import CachedParse, ImageUse, ParseCache, failure
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
@@ -38,6 +41,12 @@ PACK_KEYS = (
     "keywords", "topics", "page_size", "section_break", "annexes", "labels", "translations",
 )
 TOPIC_KEYS = ("title", "aliases")
+#: words a topic may not be called: 'all' marks sections in every pack, 'full' names the full
+#: pack's files (…-full.pdf), which a topic of that name would overwrite
+RESERVED_TOPICS = {
+    "all": "'all' is reserved (it marks sections that go into every pack)",
+    "full": "'full' is reserved (the full pack's files are named …-full.pdf): name the topic otherwise",
+}
 SECTION_KEYS = ("title", "topics", "order", "contributors")
 TRANSLATION_KEYS = ("title", "translation_of", "translators")
 PACK_TRANSLATION_KEYS = ("title", "subtitle", "classification", "topics", "labels")
@@ -100,8 +109,9 @@ def read_pack(
     reader = _Texts(root, texts, overlay)
     meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest, reader)
     language = meta.language if meta is not None else "en"
+    images = ImageCache(root)
     sections, translation_digests = _read_sections(
-        root, topics, problems, allow_remote, digest, reader, topics_known=meta is not None,
+        root, topics, problems, allow_remote, digest, images, reader, topics_known=meta is not None,
         language=language, translations=translations, cache=cache,
     )
     if cache is not None:
@@ -130,14 +140,23 @@ class _Texts:
         return self.texts is not None and not self.overlay
 
     def is_file(self, path: Path) -> bool:
+        """Whether there is something to read at `path` (the door then says if it may be read:
+        a FIFO or a link leading out is reported as such, not as a missing file)."""
         if self.texts is not None and path in self.texts:
             return True
-        return path.is_file() if not self.partial else False
+        return os.path.lexists(path) if not self.partial else False
 
     def read(self, path: Path) -> str:
-        text = check_text(self.texts[path]) if self.texts is not None and path in self.texts else read_text(path)
-        self.read_texts[path.relative_to(self.root).as_posix()] = text
-        return text
+        """The text at `path` for parsing: from memory under `check_text`'s rules, or from the
+        folder through the door (`read_source_text`). What was read is recorded byte for byte
+        (the DOCX carries it); the text parsed has its line and paragraph separators as spaces."""
+        relative = path.relative_to(self.root)
+        if self.texts is not None and path in self.texts:
+            text = check_text(self.texts[path])
+        else:
+            text = read_source_text(self.root, relative)
+        self.read_texts[relative.as_posix()] = text
+        return SEPARATORS.sub(" ", text)
 
     def sections(self, folder: Path) -> list[Path]:
         found = set(list_sections(folder)) if not self.partial and folder.is_dir() else set()
@@ -198,8 +217,10 @@ def _read_pack_yaml(
     labels = _labels(v, data.get("labels"), ("labels",), language)
     translations = _translations(v, data.get("translations"), language, topics)
     annexes = _annexes(root, v, data.get("annexes"))
+    fed: set[int] = set()
     for annex in annexes:
-        _feed(digest, f"annex {annex.title}", annex.resource.data)
+        _feed(digest, f"annex {annex.title}", b"" if id(annex.resource) in fed else annex.resource.data)
+        fed.add(id(annex.resource))
     fields = dict(
         subtitle=v.string(data, "subtitle"),
         date=v.date(data, "date"),
@@ -333,8 +354,8 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         if not is_slug(tid):
             v.err(where, f"topic id '{tid}' must be a lower-case slug (letters, digits, hyphens)")
             continue
-        if tid == "all":
-            v.err(where, "'all' is reserved (it marks sections that go into every pack)")
+        if tid in RESERVED_TOPICS:
+            v.err(where, RESERVED_TOPICS[tid])
             continue
         if spec is None:
             spec = {}
@@ -347,7 +368,9 @@ def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
         for i, alias in enumerate(v.string_list(spec, "aliases", path=where)):
             if not is_slug(alias):
                 v.err(where + ("aliases", i), f"alias '{alias}' must be a lower-case slug")
-            elif alias in names or alias in raw or alias == "all":
+            elif alias in RESERVED_TOPICS:
+                v.err(where + ("aliases", i), f"alias {RESERVED_TOPICS[alias]}")
+            elif alias in names or alias in raw:
                 v.err(where + ("aliases", i), f"alias '{alias}' is already used by topic '{names.get(alias, alias)}'")
             else:
                 names[alias] = tid
@@ -364,6 +387,7 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
         v.err(("annexes",), "annexes must be a list of {title: …, file: annexes/x.pdf}")
         return ()
     out = []
+    annexes = AnnexCache(root)
     for i, item in enumerate(raw):
         where = ("annexes", i)
         if isinstance(item, str):
@@ -373,12 +397,12 @@ def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
             continue
         v.unknown_keys(item, ("title", "file"), where)
         try:
-            resource = read_annex(resolve_inside(root, item["file"]))
+            resource, sizes = annexes.read(item["file"])
         except ResourceProblem as exc:
             v.err(where + ("file",), f"annex: {exc.message}")
             continue
         title = item.get("title") or Path(item["file"]).stem.replace("-", " ").replace("_", " ").capitalize()
-        out.append(m.Annex(title=str(title), resource=resource))
+        out.append(m.Annex(title=str(title), resource=resource, page_sizes=sizes))
     return tuple(out)
 
 
@@ -396,7 +420,8 @@ class _Header:
 
 
 def _read_sections(
-    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, reader: _Texts, *,
+    root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache,
+    reader: _Texts, *,
     topics_known: bool, language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
     cache: ParseCache | None = None,
 ) -> tuple[tuple[m.Section, ...], dict[str, str]]:
@@ -404,8 +429,11 @@ def _read_sections(
     translations = translations or {}
     folder = root / SECTIONS_DIR
     if not reader.partial:  # (texts from memory are the sections: the folder need not hold them)
-        if not folder.is_dir():
-            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there")
+        try:
+            folder = source_folder(root, SECTIONS_DIR)
+        except ResourceProblem as exc:
+            missing = exc.message.startswith("no ")
+            problems.error(folder, None, f"no {SECTIONS_DIR}/ folder: put one Markdown file per section there" if missing else exc.message)
             return (), {}
         for other in sorted(folder.iterdir()):
             if other.is_file() and other.suffix.lower() != ".md" and not other.name.startswith("."):
@@ -452,7 +480,7 @@ def _read_sections(
         titles[key] = h.path
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
-        parsed = _parse_body(root, h, allow_remote, digest, cache)
+        parsed = _parse_body(images, h, allow_remote, digest, cache)
         problems.items.extend(parsed.problems)
         internal_links += [(h.path, a, line) for a, line in parsed.internal_links]
         # pack-unique anchors, claimed in reading order: the title, then the headings
@@ -475,7 +503,7 @@ def _read_sections(
     for lang in translations:
         lang_digest = hashlib.sha256()
         _read_translations(
-            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, reader,
+            root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, images, reader,
             check_links=sections_ok and not reader.partial, cache=cache,
         )
         language_digests[lang] = lang_digest.hexdigest()
@@ -525,7 +553,7 @@ _TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\
 
 def _read_translations(
     root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
-    problems: Problems, allow_remote: bool, digest, reader: _Texts, *, check_links: bool,
+    problems: Problems, allow_remote: bool, digest, images: ImageCache, reader: _Texts, *, check_links: bool,
     cache: ParseCache | None = None,
 ) -> None:
     """The translations into one language, each parsed like its original and attached to it
@@ -554,7 +582,7 @@ def _read_translations(
             continue
         if not header.body.strip():
             problems.error(path, header.body_line, "the translation is empty: write its text below the front matter, or delete the file")
-        parsed = _parse_body(root, header, allow_remote, digest, cache)
+        parsed = _parse_body(images, header, allow_remote, digest, cache)
         problems.items.extend(parsed.problems)
         internal_links += [(path, a, line) for a, line in parsed.internal_links]
         blocks, footnotes = _unique_anchors(parsed.body, registry)  # unique among the pack's anchors
@@ -645,12 +673,17 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
     return tuple(dict.fromkeys(out))
 
 
-def _parse_body(root: Path, h: _Header, allow_remote: bool, digest, cache: ParseCache | None) -> CachedParse:
+def _parse_body(images: ImageCache, h: _Header, allow_remote: bool, digest, cache: ParseCache | None) -> CachedParse:
     """The section's body parsed with anchors local to it, its problems and the images it used —
-    from `cache` when nothing it depends on changed. Images feed the pack's digest either way."""
-    load = _image_loader(root, h.path, allow_remote)
-    entry = cache.get(h.path, h.text, allow_remote, load) if cache is not None else None
-    if entry is None:
+    from `cache` when nothing it depends on changed. Images feed the digest either way, each
+    once however often it is shown."""
+    load = _image_loader(images, h.path, allow_remote)
+    cost = images.svg_cost
+    found = cache.get(h.path, h.text, allow_remote, load) if cache is not None else None
+    if found is not None:
+        entry, shown = found  # the images as this load's ImageCache gives them (SVG work counted once)
+    else:
+        images.svg_cost = cost  # a failed check's loads are not showings: the parse counts its own
         local = Problems()
         uses: list[ImageUse] = []
 
@@ -666,11 +699,14 @@ def _parse_body(root: Path, h: _Header, allow_remote: bool, digest, cache: Parse
         ctx = BodyContext(path=h.path, first_line=h.body_line, anchors=AnchorRegistry(), problems=local, load_image=load_and_note)
         body = parse_body(h.body, ctx)
         entry = CachedParse(body, tuple(local.items), tuple(ctx.internal_links), tuple(uses))
+        shown = [use.resource for use in uses]
         if cache is not None:
             cache.put(h.path, h.text, allow_remote, entry)
-    for use in entry.images:
-        if use.resource is not None:
-            _feed(digest, f"image {use.src}", use.resource.data)
+    for use, resource in zip(entry.images, shown):
+        key = (id(digest), id(resource))
+        if resource is not None and key not in images.digested:  # each image once in a digest
+            images.digested.add(key)
+            _feed(digest, f"image {use.src}", resource.data)
     return entry
 
 
@@ -702,19 +738,17 @@ def _renamed(blocks, names) -> tuple:
     return tuple(out)
 
 
-def _image_loader(root: Path, section_path: Path, allow_remote: bool):
+def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool):
     def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
                 raise ResourceProblem("remote images are not fetched: save the image in the sources folder, or build with --allow-remote")
-            from .remote import fetch_image
-
-            return fetch_image(src)
+            return images.remote(src)
         if ":" in src.split("/")[0]:
             raise ResourceProblem("only image files inside the sources folder can be used")
         from urllib.parse import unquote
 
-        return read_image(resolve_inside(root, unquote(src), base=section_path.parent))
+        return images.local(unquote(src), section_path.parent)
 
     return _load_image
 

@@ -1,9 +1,10 @@
 """Markdown → document model, in one place: one function per markdown-it node type.
 
 The body of a section is parsed once with markdown-it-py (CommonMark + GFM tables and
-strikethrough + footnotes). Raw HTML is disabled, so `<script>` and friends arrive as plain text
-and are printed literally. Problems (a footnote with no definition, a missing image, …) are
-collected with their file line, never raised one at a time.
+strikethrough + footnotes; see `mdparser` for the parser and its guards against text that would
+hang or crash it). Raw HTML is disabled, so `<script>` and friends arrive as plain text and are
+printed literally. Problems (a footnote with no definition, a missing image, …) are collected
+with their file line, never raised one at a time.
 """
 
 from __future__ import annotations
@@ -14,29 +15,22 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from markdown_it import MarkdownIt
 from markdown_it.tree import SyntaxTreeNode
-from mdit_py_plugins.footnote import footnote_plugin
 
 from .. import model as m
 from ..errors import Problems
 from ..model.naming import AnchorRegistry
+from .mdparser import MAX_INLINE_NESTING, MAX_NESTING, TooCostly, bad_characters, line_of_paragraph, make_parser, parse, too_deep_inlines
 
-_FOOTNOTE_CALL = re.compile(r"\[\^([^\]\s]+)\]")
+# a call as it stays in the text when no definition matched ('[' is left out of the label so
+# that a run of '[^[^[^' costs linear time)
+_FOOTNOTE_CALL = re.compile(r"\[\^([^\]\s\[]+)\]")
 _FOOTNOTE_DEF = re.compile(r"^ {0,3}\[\^([^\]\s]+)\]:")
 _FENCE = re.compile(r"^ {0,3}(```+|~~~+)")
 _SAFE_SCHEMES = ("http://", "https://", "mailto:")
 
 
-def _markdown() -> MarkdownIt:
-    # maxNesting bounds recursion: lists or quotes nested 1,000 deep flatten instead of
-    # exhausting the stack, here and in every writer.
-    md = MarkdownIt("commonmark", {"html": False, "maxNesting": MAX_NESTING})
-    return md.enable("table").enable("strikethrough").use(footnote_plugin)
-
-
-MAX_NESTING = 40
-_MD = _markdown()
+_MD = make_parser()
 
 #: loads an image given its `src` as written; returns a Resource or raises ResourceProblem
 ImageLoader = Callable[[str], m.Resource]
@@ -65,9 +59,17 @@ class ParsedBody:
 
 
 def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
-    env: dict = {}
-    tokens = _MD.parse(text, env)
+    try:
+        tokens, env = parse(_MD, text)
+    except TooCostly as exc:
+        ctx.problems.error(
+            ctx.path, ctx.first_line + line_of_paragraph(text, exc.src),
+            "this paragraph has too many '[' that are never closed (or brackets nested too deep) for "
+            "Markdown to read in reasonable time: write \\[ for a literal bracket, or close the links",
+        )
+        return ParsedBody(blocks=(), footnotes={})
     _check_nesting(tokens, ctx)
+    _check_inlines(tokens, ctx)
     tree = SyntaxTreeNode(tokens)
     conv = _Converter(ctx)
     body_nodes = [n for n in tree.children if n.type != "footnote_block"]
@@ -95,9 +97,27 @@ def _check_nesting(tokens, ctx: BodyContext) -> None:
     line = next((t.map[0] for t in reversed(tokens[: tokens.index(too_deep) + 1]) if t.map), 0)
     ctx.problems.error(
         ctx.path, ctx.first_line + line,
-        f"lists or block quotes are nested too deep here (the limit is {MAX_NESTING // 2 - 1} levels of lists, "
-        f"{MAX_NESTING - 2} of quotes); text below that depth would be lost: flatten them",
+        f"lists or block quotes are nested too deep here (the limit is {MAX_NESTING // 2 - 2} levels of lists, "
+        f"{MAX_NESTING - 3} of quotes); text below that depth would be lost: flatten them",
     )
+
+
+def _check_inlines(tokens, ctx: BodyContext) -> None:
+    """Emphasis or links nested absurdly deep, and control characters that character
+    references decoded (`&#12;`): refused at their line (and made harmless, so the rest of the
+    section is still checked)."""
+    for token in too_deep_inlines(tokens):
+        ctx.problems.error(
+            ctx.path, ctx.first_line + (token.map[0] if token.map else 0),
+            f"emphasis, links or strikethrough are nested more than {MAX_INLINE_NESTING} deep here: "
+            "a run of '*' or '_' this long is almost certainly a mistake — remove it, or write \\* for a literal star",
+        )
+    for token, char in bad_characters(tokens):
+        ctx.problems.error(
+            ctx.path, ctx.first_line + (token.map[0] if token.map else 0),
+            f"the text holds the control character U+{ord(char):04X} (written as a character reference, "
+            f"e.g. &#{ord(char)};), which no document can hold: delete it",
+        )
 
 
 def _check_definitions(text: str, ctx: BodyContext, used: dict[str, m.Footnote], env: dict) -> None:
@@ -130,6 +150,7 @@ class _Converter:
         self.ref_index = 0
         self.in_note = False
         self.line = ctx.first_line
+        self.undefined: set[str] = set()  # footnote labels already reported as undefined
 
     # ------------------------------------------------------------------ blocks
 
@@ -253,9 +274,13 @@ class _Converter:
 
     def inline_text(self, node):
         for label in _FOOTNOTE_CALL.findall(node.content):
+            if label in self.undefined:
+                continue  # each missing note once, at its first call
+            self.undefined.add(label)
+            # (past the cap the problem is only counted: no need to look for its line)
+            line = None if self.ctx.problems.full(self.ctx.path) else self._line_of(f"[^{label}]")
             self.ctx.problems.error(
-                self.ctx.path, self._line_of(f"[^{label}]"),
-                f"footnote [^{label}] has no definition: add a line '[^{label}]: …' to this file",
+                self.ctx.path, line, f"footnote [^{label}] has no definition: add a line '[^{label}]: …' to this file",
             )
         return m.Text(node.content)
 

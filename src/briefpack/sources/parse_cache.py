@@ -43,8 +43,9 @@ def failure(exc: Exception) -> str:
 
 
 class ParseCache:
-    """`get(path, text, allow_remote, load)` → a parse still valid, or None; `put(...)` after
-    parsing; `end_load()` forgets what the load just finished did not use."""
+    """`get(path, text, allow_remote, load)` → (a parse still valid, the images as `load` gives
+    them now, one per use), or None; `put(...)` after parsing; `end_load()` forgets what the
+    load just finished did not use."""
 
     def __init__(self) -> None:
         self._entries: dict[tuple, CachedParse] = {}
@@ -52,15 +53,22 @@ class ParseCache:
         self.hits = 0
         self.misses = 0
 
-    def get(self, path: Path, text: str, allow_remote: bool, load: Callable[[str], m.Resource]) -> CachedParse | None:
+    def get(self, path: Path, text: str, allow_remote: bool, load: Callable[[str], m.Resource]):
         key = (path, text, allow_remote)
         entry = self._entries.get(key)
-        if entry is None or not all(_loads_the_same(use, load) for use in entry.images):
+        shown: list[m.Resource | None] = []
+        if entry is not None:
+            for use in entry.images:
+                same, resource = _loads_the_same(use, load)
+                if not same:
+                    break
+                shown.append(resource)
+        if entry is None or len(shown) != len(entry.images):
             self.misses += 1
             return None
         self.hits += 1
         self._used[key] = entry
-        return entry
+        return entry, shown
 
     def put(self, path: Path, text: str, allow_remote: bool, entry: CachedParse) -> None:
         if any(use.src.lower().startswith(("http://", "https://")) for use in entry.images):
@@ -71,9 +79,10 @@ class ParseCache:
         self._entries, self._used = self._used, {}
 
 
-def _loads_the_same(use: ImageUse, load: Callable[[str], m.Resource]) -> bool:
+def _loads_the_same(use: ImageUse, load: Callable[[str], m.Resource]) -> tuple[bool, m.Resource | None]:
     try:
         resource = load(use.src)
     except Exception as exc:  # ResourceProblem: compared by its message
-        return use.resource is None and failure(exc) == use.message
-    return use.resource is not None and resource.path == use.resource.path and resource.data == use.resource.data
+        return use.resource is None and failure(exc) == use.message, None
+    same = use.resource is not None and resource.path == use.resource.path and resource.data == use.resource.data
+    return same, resource

@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from .files import CONTROL_CHARS
+from .files import CONTROL_CHARS, SEPARATORS
 
 #: A value's position in the document: ("topics", "internet", "aliases", 0)
 KeyPath = tuple[Any, ...]
@@ -65,11 +65,15 @@ class YamlProblem(Exception):
 
 
 _MAX_NODES = 100_000  # front matter is small; refuse YAML bombs (billion laughs) early
+#: Lists and mappings inside each other. PyYAML builds its tree recursively: 10,000 nested
+#: '[' would exhaust Python's stack, so the nesting is measured first, on the event stream.
+MAX_DEPTH = 50
 
 
 def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
     """Parse one YAML document; `first_line` is the file line where `text` starts."""
     try:
+        _check_depth(text, first_line)
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -87,15 +91,34 @@ def parse_yaml(text: str, first_line: int = 1) -> YamlDoc:
         return doc
     constructor = yaml.SafeLoader("")  # only to construct scalars with the safe rules
     budget = [_MAX_NODES]
-    doc.data = _convert(node, (), doc, constructor, budget, first_line)
+    doc.data = _convert(node, (), doc, constructor, budget, first_line, ())
     return doc
 
 
-def _convert(node, path, doc, constructor, budget, first_line):
+def _check_depth(text: str, first_line: int) -> None:
+    depth = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise YamlProblem(
+                    first_line + event.start_mark.line,
+                    f"lists and mappings are nested more than {MAX_DEPTH} deep: that is not front matter — check the brackets",
+                )
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _convert(node, path, doc, constructor, budget, first_line, active: tuple[int, ...]):
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlProblem(first_line, "YAML too large or too deeply aliased")
     line = first_line + node.start_mark.line
+    if id(node) in active:  # `&a [x, *a]`: an alias inside the very node it names
+        raise YamlProblem(line, "an alias (*name) refers to the list or mapping it is inside, which would never end: remove it")
+    if len(active) > 2 * MAX_DEPTH:  # aliases can nest a tree inside another
+        raise YamlProblem(line, f"lists and mappings are nested more than {2 * MAX_DEPTH} deep through aliases (*name): remove some")
+    active = (*active, id(node))
     doc.lines.setdefault(path, line)
     if isinstance(node, yaml.MappingNode):
         out: dict[Any, Any] = {}
@@ -103,22 +126,31 @@ def _convert(node, path, doc, constructor, budget, first_line):
             if not isinstance(key_node, yaml.ScalarNode):
                 raise YamlProblem(first_line + key_node.start_mark.line, "invalid YAML: keys must be plain words")
             key = _scalar(constructor, key_node, first_line)
+            if isinstance(key, str):
+                key = _text(key, first_line + key_node.start_mark.line, "key")
             if key in out:
                 raise YamlProblem(first_line + key_node.start_mark.line, f"the key '{key}' is given twice")
             doc.lines[path + (key,)] = first_line + key_node.start_mark.line
-            out[key] = _convert(value_node, path + (key,), doc, constructor, budget, first_line)
+            out[key] = _convert(value_node, path + (key,), doc, constructor, budget, first_line, active)
         return out
     if isinstance(node, yaml.SequenceNode):
         items = []
         for i, item in enumerate(node.value):
-            items.append(_convert(item, path + (i,), doc, constructor, budget, first_line))
+            items.append(_convert(item, path + (i,), doc, constructor, budget, first_line, active))
         return items
     value = _scalar(constructor, node, first_line)
-    if isinstance(value, str) and (bad := CONTROL_CHARS.search(value)):
-        raise YamlProblem(line, f"the value holds the control character U+{ord(bad.group()):04X} (written as an escape), which no document can hold: delete it")
+    if isinstance(value, str):
+        value = _text(value, line, "value")
     if isinstance(value, _dt.datetime):
         value = value.date()
     return value
+
+
+def _text(value: str, line: int, what: str) -> str:
+    """A string as the loader keeps it: escapes such as \\x0c refused, separators (\\u2029) spaces."""
+    if bad := CONTROL_CHARS.search(value):
+        raise YamlProblem(line, f"the {what} holds the control character U+{ord(bad.group()):04X} (written as an escape), which no document can hold: delete it")
+    return SEPARATORS.sub(" ", value)
 
 
 def _scalar(constructor, node, first_line):

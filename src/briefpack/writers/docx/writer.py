@@ -49,10 +49,23 @@ Trace = Callable[[object, "m.Section | None", object, str], None]
 
 
 def render_docx(edition: m.Edition, style, options) -> bytes:
-    """The pack as .docx bytes; the same edition, style and timestamp give the same bytes."""
+    """The pack as .docx bytes; the same edition, style and timestamp give the same bytes.
+    A style the reference document lacks is a problem at reference.docx, not a traceback."""
+    from ...errors import Problem, SourceError
+
     options.progress("docx", "writing Word document")
-    writer = DocxWriter(edition, style.data("reference.docx"), options)
-    return writer.render()
+    try:
+        writer = DocxWriter(edition, style.data("reference.docx"), options)
+        return writer.render()
+    except KeyError as exc:
+        message = str(exc.args[0]) if exc.args else ""
+        if "no style" not in message:
+            raise
+        raise SourceError([Problem(
+            style.root / "reference.docx", None,
+            f"{message.removeprefix('the reference document ')}: the DOCX writer needs it — add it in Word, "
+            "or start from briefpack's styles/reference.docx",
+        )]) from None
 
 
 def _no_trace(element, section, node, role) -> None:
@@ -117,6 +130,7 @@ class DocxWriter(m.Visitor):
         self.sink = None  # the element runs go into: a w:p or a w:hyperlink
         self.marks: frozenset[str] = frozenset()
         self.in_link = False
+        self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
 
     # ------------------------------------------------------------------ document
 
@@ -637,16 +651,17 @@ class DocxWriter(m.Visitor):
             # The picture carries the SVG (Word 2016+ draws it) and a PNG of it for every other
             # client; a plain placeholder only if the SVG cannot be rasterised.
             w, h = (resource.width, resource.height) if resource.width and resource.height else (800, 450)
-            try:
-                if not self.rasterize:
-                    raise RasterError("not rasterised")
-                data = svg_to_png(resource.data, 1600)  # sharp in print at text width
-            except RasterError as exc:
-                if not self.rasterize:
-                    exc = None
-                if exc is not None:
-                    LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
-                data = wx.placeholder_png(max(1, w // 8), max(1, h // 8))
+            data = self._fallback_png.get(id(resource))
+            if data is None:  # once per SVG, however often it is shown
+                try:
+                    if not self.rasterize:
+                        raise RasterError("not rasterised")
+                    data = svg_to_png(resource.data, 1600, h / w)  # sharp in print at text width
+                except RasterError as exc:
+                    if self.rasterize:
+                        LOGGER.warning("%s: %s; Word 2016+ still shows the SVG", resource.path.name, exc)
+                    data = wx.placeholder_png(max(1, min(w, 4000) // 8), max(1, min(h, 4000) // 8))
+                self._fallback_png[id(resource)] = data
         else:
             data = resource.data
         if svg:

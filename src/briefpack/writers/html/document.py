@@ -15,7 +15,6 @@ import datetime as _dt
 from dataclasses import dataclass
 from typing import Callable
 
-import jinja2
 from markupsafe import Markup
 
 from ... import model as m
@@ -25,6 +24,7 @@ from ...i18n.languages import script_of
 from .body import HtmlBody
 from ...options import RenderOptions
 from ...style import Style
+from .templates import render_template
 from .urls import STYLE_BASE, ResourceTable, data_uri, inline_css_urls, media_type
 
 TEMPLATE = "pack.html.j2"
@@ -45,7 +45,17 @@ class AnnexPlaceholder:
 
     @property
     def pages(self) -> list[dict]:
-        return [{"page_name": f"annex-{self.number}-{i}", "width": w, "height": h} for i, (w, h) in enumerate(self.page_sizes)]
+        return [annex_page(w, h) for w, h in self.page_sizes]
+
+
+def annex_page(width: float, height: float) -> dict:
+    """An annex page as the templates name it: pages of one size share one page name, so the
+    print document holds one @page rule per size — WeasyPrint matches every page against every
+    rule, and a rule per page made a 1,000-page annex take a minute to lay out."""
+    def ident(value: float) -> str:
+        return f"{value:g}".replace(".", "_").replace("-", "m")
+
+    return {"page_name": f"annex-{ident(width)}x{ident(height)}", "width": width, "height": height}
 
 
 class PreviewCache:
@@ -94,39 +104,6 @@ def long_date(value: _dt.date | None, language: str = "en") -> str:
 def untranslated_note(edition: m.Edition, section: m.Section) -> str:
     """The note above a section printed in its original language, in the edition's language."""
     return edition.labels["not_translated"].format(language=language_name(section.language, edition.language))
-
-
-#: Environments by the templates they compile: compiling costs ~50 ms, and the PDF writer and
-#: the preview server render the same templates again and again (from Style objects read anew).
-_ENVIRONMENTS: dict[tuple, jinja2.Environment] = {}
-
-
-def _environment(style: Style) -> jinja2.Environment:
-    key = (str(style.root), *((name, style.data(name)) for name in style.names("templates/")))
-    env = _ENVIRONMENTS.get(key)
-    if env is None:
-        if len(_ENVIRONMENTS) >= 4:
-            _ENVIRONMENTS.clear()
-        env = _ENVIRONMENTS[key] = _new_environment(style)
-    return env
-
-
-def _new_environment(style: Style) -> jinja2.Environment:
-    def load(name: str):
-        path = "templates/" + name
-        if not style.has(path):
-            return None
-        return style.text(path), f"{style.root}/{path}", lambda: True
-
-    env = jinja2.Environment(
-        loader=jinja2.FunctionLoader(load),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["long_date"] = long_date  # {{ some_date | long_date(language) }}
-    return env
 
 
 def render_html(
@@ -239,6 +216,8 @@ def render_html(
             }
             for a in annexes
         ],
+        # each annex page size once, for the @page rules
+        "annex_page_sizes": [annex_page(w, h) for w, h in dict.fromkeys(size for a in annexes for size in a.page_sizes)],
         # the pack's language: fixed words, direction ('ltr'/'rtl'), script family for fonts
         "labels": edition.labels,
         "dir": doc_dir,
@@ -250,4 +229,4 @@ def render_html(
         "asset": asset,
         "base_url": STYLE_BASE if for_print else "",
     }
-    return _environment(style).get_template(TEMPLATE).render(context)
+    return render_template(style, TEMPLATE, context)  # sandboxed (see templates)
