@@ -299,4 +299,7 @@ def test_the_style_folder_is_followed_too_and_a_broken_template_is_shown_not_rai
     preview.reload()
     shown = preview.show(View())
     assert shown.document is None
-    assert len(shown.errors) == 1 and "section.html.j2:" in shown.errors[0] and "template error" in shown.errors[0]
+    assert len(shown.errors) == 1 and "section.html.j2:20: template syntax error" in shown.errors[0]
+    from briefpack.build import check_pack
+
+    assert shown.errors == tuple(str(p) for p in check_pack(pack, style) if p.is_error)  # as check --style prints it
