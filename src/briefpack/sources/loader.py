@@ -443,7 +443,7 @@ def _read_sections(
     headers = []
     sections_ok = True
     for path in originals:
-        header = _read_header(path, problems, reader)
+        header = _read_header(path, problems, reader, cache)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -564,7 +564,7 @@ def _read_translations(
     internal_links: list[tuple[Path, str, int]] = []
     for path, original_path in files:
         original = by_file.get(original_path.name)
-        header = _read_header(path, problems, reader)
+        header = _read_header(path, problems, reader, cache)
         if header is None:
             continue
         _feed(digest, f"translation {path.name}", header.text)
@@ -623,7 +623,7 @@ def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tu
     return value, line
 
 
-def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts, cache: ParseCache | None = None) -> _Header | None:
     try:
         text = reader.read(path)
     except ResourceProblem as exc:
@@ -637,11 +637,16 @@ def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | No
     if end is None:
         problems.error(path, 1, "front matter is not closed: add a line '---' after it")
         return None
-    try:
-        doc = parse_yaml("\n".join(lines[1:end]), first_line=2)
-    except YamlProblem as exc:
-        problems.error(path, exc.line, exc.message)
-        return None
+    front = "\n".join(lines[1:end])
+    doc = cache.front_matter(front) if cache is not None else None
+    if doc is None:
+        try:
+            doc = parse_yaml(front, first_line=2)
+        except YamlProblem as exc:
+            problems.error(path, exc.line, exc.message)
+            return None
+        if cache is not None:
+            cache.keep_front_matter(front, doc)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         problems.error(path, 2, "front matter must be a mapping of keys (title: …, topics: …)")

@@ -1,6 +1,7 @@
 """Parsed section bodies kept from one load of a pack to the next (`serve`, `build --watch`).
 
-A section body's parse depends only on the file's text, on the images it names (their bytes,
+Front matter is kept too, by its text (YAML parsing and its depth check cost more than the
+Markdown of a short section). A section body's parse depends only on the file's text, on the images it names (their bytes,
 or how loading them failed) and on whether remote images are allowed: heading anchors are local
 to the section at parse time, and the loader makes them unique in the pack in a later, cheap
 pass. So a parse is reused when the text is the same and every image it tried to load loads
@@ -50,6 +51,8 @@ class ParseCache:
     def __init__(self) -> None:
         self._entries: dict[tuple, CachedParse] = {}
         self._used: dict[tuple, CachedParse] = {}
+        self._front: dict[str, object] = {}  # front matter text → its YamlDoc (read-only once made)
+        self._front_used: dict[str, object] = {}
         self.hits = 0
         self.misses = 0
 
@@ -75,8 +78,20 @@ class ParseCache:
             return
         self._used[(path, text, allow_remote)] = entry
 
+    def front_matter(self, text: str):
+        """The parsed front matter (a `YamlDoc`) of a section whose front matter is `text`, if
+        a previous load parsed the same text; None otherwise."""
+        doc = self._front.get(text)
+        if doc is not None:
+            self._front_used[text] = doc
+        return doc
+
+    def keep_front_matter(self, text: str, doc) -> None:
+        self._front_used[text] = doc
+
     def end_load(self) -> None:
         self._entries, self._used = self._used, {}
+        self._front, self._front_used = self._front_used, {}
 
 
 def _loads_the_same(use: ImageUse, load: Callable[[str], m.Resource]) -> tuple[bool, m.Resource | None]:
