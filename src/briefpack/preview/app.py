@@ -145,7 +145,7 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
         stop = anyio.Event()
         watcher = asyncio.create_task(reload_on_changes(stop))
         if on_ready:  # the socket already listens: connections wait in its backlog until served
-            events.loop.run_in_executor(None, on_ready)
+            threading.Thread(target=on_ready, daemon=True, name="briefpack open").start()
         try:
             yield
         finally:

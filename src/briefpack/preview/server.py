@@ -63,7 +63,7 @@ def run(preview: Preview, sock: socket.socket, url: str, *, host: str, open_brow
     app = create_app(
         preview,
         allowed_hosts=allowed,
-        on_ready=(lambda: webbrowser.open(url)) if open_browser else None,
+        on_ready=(lambda: webbrowser.open(url) or say(f"no web browser found to open: open {url} yourself")) if open_browser else None,
         say=say,
     )
     config = uvicorn.Config(
