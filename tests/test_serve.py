@@ -38,10 +38,10 @@ WAIT = 10_000  # ms: generous; "within a second" is measured by the benchmark, n
 class Server:
     """`briefpack serve` in a subprocess on a free port; its stderr collected as it comes."""
 
-    def __init__(self, sources: Path, out: Path, *extra: str):
+    def __init__(self, sources: Path, out: Path, *extra: str, env: dict | None = None):
         self.process = subprocess.Popen(
             [sys.executable, "-m", "briefpack.cli", "serve", "--sources", str(sources), "--out", str(out), "--port", "0", *extra],
-            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=sources.parent,
+            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=sources.parent, env=env,
         )
         self.lines: list[str] = []
         self.reader = threading.Thread(target=self._read, daemon=True)
@@ -303,3 +303,18 @@ def test_the_style_folder_is_followed_too_and_a_broken_template_is_shown_not_rai
     from briefpack.build import check_pack
 
     assert shown.errors == tuple(str(p) for p in check_pack(pack, style) if p.is_error)  # as check --style prints it
+
+
+def test_open_hands_the_page_to_the_web_browser(pack, tmp_path):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser.py"
+    browser.write_text(f"import sys, pathlib\npathlib.Path({str(opened)!r}).write_text(sys.argv[1])\n")
+    env = {**os.environ, "BROWSER": f"{sys.executable} {browser} %s"}  # what webbrowser runs, as a user's $BROWSER
+    third = Server(pack, tmp_path / "out", "--open", "--topic", "cybersecurity", env=env)
+    try:
+        deadline = time.monotonic() + 20
+        while not opened.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert opened.read_text() == third.url and third.url.endswith("/?topic=cybersecurity")
+    finally:
+        assert third.stop() == 0
