@@ -9,7 +9,9 @@ each build in a fresh process (tasks.py, measure.py), `--repeat` times, interlea
         briefpack's own print HTML;
         pandoc Markdown → standalone HTML, then WeasyPrint on that HTML;
 - DOCX: briefpack `build_pack`; pandoc Markdown → DOCX;
-- a second `build_pack` into the same folder, which should find everything up to date.
+- a second `build_pack` into the same folder, which should find everything up to date;
+- the writing loop (`serve`, `build --watch`): in one process, one section edited, then the HTML
+  preview refreshed and the PDF rebuilt, against a full build in the same (warm) process.
 
 With `--footnote-heavy`, each size is also written with a note on every sentence and built
 pinned to one CPU and free: a page of notes should cost at most twice a plain page.
@@ -68,6 +70,7 @@ def size_steps(folder: Path, pandoc: str) -> list[Step]:
         Step("briefpack_docx", "briefpack DOCX", [*TASKS, "briefpack-build", src, out, "docx", "all"]),
         Step("pandoc_docx", "pandoc → DOCX", [pandoc, md, "--from", PANDOC_FROM, "-o", str(folder / "pandoc.docx")]),
         Step("briefpack_rebuild", "briefpack again, nothing changed", [*TASKS, "briefpack-rebuild", src, out]),
+        Step("briefpack_incremental", "writing loop: one section edited", [*TASKS, "briefpack-incremental", src, str(folder / "incremental")]),
     ]
 
 
@@ -188,6 +191,7 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
             heavy.append(f"| {LABELS[key]} | {heavy_pages} | {m.wall:.2f} | {m.inner:.2f} | {m.peak_mib:.0f} | "
                          f"{per_page * 1000:.0f} | {per_page / plain_per_page:.2f} |")
         heavy.append("")
+    loop = results["briefpack_incremental"]
     return [
         f"### About {pages_target} pages: briefpack's PDF has {pages} pages",
         "",
@@ -204,8 +208,21 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
         f"No-change rebuild (PDF + DOCX): {rebuild.wall:.2f} s wall, {rebuild.inner:.3f} s in build_pack, "
         f"{rebuild.fact('up_to_date')} up to date, {rebuild.fact('written')} written.",
         "",
+        f"Writing loop (one process, as `serve` / `build --watch`; one of {loop.fact('sections')} sections edited; medians): "
+        f"HTML preview refreshed in {median_fact(loop, 'html_refresh_s'):.3f} s "
+        f"(first load and render {median_fact(loop, 'first_html_s'):.2f} s); from the save to the new HTML, "
+        f"file event included, {median_fact(loop, 'save_to_html_s'):.3f} s; PDF rebuilt in "
+        f"{median_fact(loop, 'pdf_rebuild_s'):.2f} s against {median_fact(loop, 'full_pdf_s'):.2f} s for a full build "
+        f"({median_fact(loop, 'pdf_rebuild_s') / median_fact(loop, 'full_pdf_s'):.2f}×).",
+        "",
         *heavy,
     ]
+
+
+def median_fact(m: Measurement, key: str) -> float:
+    import statistics
+
+    return statistics.median(r.report[key] for r in m.runs)
 
 
 @dataclass
@@ -251,6 +268,16 @@ def targets(sizes: list[int], results: dict[int, dict[str, Measurement]], startu
         out.append(Target(f"{fmt} peak memory at {large}p < 1 GB", f"{peak:.0f} MiB", peak < 1000))
     parallel = results[large]["briefpack_pdf_all_cpus"].wall / results[large]["weasyprint_alone"].wall
     out.append(Target(f"PDF at {large}p on {os.cpu_count()} CPUs ≤ 0.65× WeasyPrint alone", f"{parallel:.2f}×", parallel <= 0.65))
+    near_100 = min(sizes, key=lambda p: abs(p - 100))
+    loop = results[near_100]["briefpack_incremental"]
+    refresh = median_fact(loop, "html_refresh_s")
+    out.append(Target(f"HTML preview refreshed after a one-section edit at {near_100}p ≤ 0.3 s",
+                      f"{refresh:.3f} s (save → new HTML, file event included: {median_fact(loop, 'save_to_html_s'):.3f} s)",
+                      refresh <= 0.3))
+    ratios = {p: median_fact(results[p]["briefpack_incremental"], "pdf_rebuild_s")
+                 / median_fact(results[p]["briefpack_incremental"], "full_pdf_s") for p in sizes}
+    out.append(Target(f"PDF rebuilt after a one-section edit at {near_100}p ≤ 0.5× a full build",
+                      ", ".join(f"{p}p: {r:.2f}×" for p, r in ratios.items()), ratios[near_100] <= 0.5))
     imports = [name for name, s in startup.items() if s["imports_weasyprint"]]
     out.append(Target(
         "`briefpack --help`, `topics`, `check` do not import WeasyPrint",

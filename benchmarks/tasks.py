@@ -72,7 +72,88 @@ def weasyprint(html_file: str, pdf_file: str) -> dict:
     return {"pages": len(document.pages)}
 
 
+def briefpack_incremental(sources: str, work: str) -> dict:
+    """The writing loop in one long-running process, as `serve` and `build --watch` run it.
+    The HTML preview first, as the server keeps it: the pack loaded and shown, then one section
+    in the middle gets a new paragraph and the preview is refreshed (reload + render, as the
+    server does on a file event); again from the save itself, file event included (watchfiles).
+    Then the PDF, as serve's build process or build --watch keeps it: built twice (the second,
+    warm, is the "full build" figure), then rebuilt after another edit of that section."""
+    import shutil
+    import threading
+    from pathlib import Path
+
+    from briefpack.build import build_pack
+    from briefpack.preview.state import Preview, View
+    from briefpack.sources.parse_cache import ParseCache
+    from briefpack.watch import watch
+
+    root = Path(work)
+    shutil.rmtree(root, ignore_errors=True)
+    shutil.copytree(sources, root / "sources")
+    src, out = root / "sources", root / "out"
+    sections = sorted((src / "sections").glob("*.md"))
+    edited = sections[len(sections) // 2]
+
+    def edit(marker: str) -> None:
+        text = f"\n\nA paragraph added while writing, to see how fast the pack follows: {marker}.\n"
+        edited.write_text(edited.read_text(encoding="utf-8") + text, encoding="utf-8")
+
+    preview = Preview(src, out)
+    start = time.perf_counter()
+    preview.reload()
+    preview.show(View())
+    first_html = time.perf_counter() - start
+
+    edit("FIRST-EDIT")
+    start = time.perf_counter()
+    preview.reload()
+    shown = preview.show(View())
+    html_refresh = time.perf_counter() - start
+    assert "FIRST-EDIT" in shown.document
+
+    ready, stop, timing = threading.Event(), threading.Event(), {}
+
+    def on_change(paths):
+        preview.reload()
+        if "SECOND-EDIT" in preview.show(View()).document:
+            timing["end"] = time.perf_counter()
+            ready.set()
+            stop.set()
+
+    watcher = threading.Thread(target=watch, args=([src], on_change), kwargs={"stop": stop})
+    watcher.start()
+    time.sleep(0.5)
+    timing["start"] = time.perf_counter()
+    edit("SECOND-EDIT")
+    ready.wait(30)
+    stop.set()
+    watcher.join(10)
+
+    cache = ParseCache()
+    build_pack(src, out, formats=("pdf",), force=True, cache=cache)  # imports, caches warm
+    start = time.perf_counter()
+    full = build_pack(src, out, formats=("pdf",), force=True, cache=cache)
+    full_pdf = time.perf_counter() - start
+    edit("THIRD-EDIT")
+    start = time.perf_counter()
+    rebuilt = build_pack(src, out, formats=("pdf",), cache=cache)
+    pdf_rebuild = time.perf_counter() - start
+    assert rebuilt.written
+    return {
+        "inner": html_refresh,
+        "pages": sum(full.pages.values()),
+        "sections": len(sections),
+        "first_html_s": first_html,
+        "html_refresh_s": html_refresh,
+        "save_to_html_s": timing.get("end", float("nan")) - timing["start"],
+        "full_pdf_s": full_pdf,
+        "pdf_rebuild_s": pdf_rebuild,
+    }
+
+
 TASKS = {
+    "briefpack-incremental": briefpack_incremental,
     "briefpack-build": briefpack_build,
     "briefpack-rebuild": briefpack_rebuild,
     "briefpack-html": briefpack_html,

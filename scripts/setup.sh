@@ -12,6 +12,7 @@ DEB_PACKAGES=(
   fonts-liberation2 fonts-dejavu-core fonts-noto-core                                # house style fonts (Latin, Cyrillic, Arabic)
   fonts-noto-cjk fontconfig                                                          # Chinese; fc-list finds glyphs
   libreoffice-writer-nogui poppler-utils                                             # tests: DOCX→PDF, PDF→PNG
+  chromium                                                                           # tests: serve in a real browser (Playwright)
 )
 
 if command -v dpkg-query >/dev/null 2>&1; then
@@ -27,7 +28,7 @@ if command -v dpkg-query >/dev/null 2>&1; then
   fi
 else
   echo "setup: not a Debian system; install Pango ≥ 1.44, HarfBuzz, fontconfig, the Liberation fonts," >&2
-  echo "       LibreOffice (for the tests) and poppler-utils with your package manager." >&2
+  echo "       LibreOffice, poppler-utils and Chromium (for the tests) with your package manager." >&2
 fi
 
 PYTHON="${PYTHON:-python3}"

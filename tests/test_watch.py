@@ -1,36 +1,85 @@
-"""--watch: a change to a source file triggers a rebuild."""
+"""--watch and serve: file events (watchfiles) report what changed, and nothing else."""
 
 from __future__ import annotations
 
 import threading
 import time
 
-from briefpack.watch import changed_files, snapshot, watch
+from briefpack.watch import watch
 
 
-def test_changed_files_sees_edits_additions_and_removals(tmp_path):
-    (tmp_path / "a.md").write_text("one")
-    (tmp_path / "b.md").write_text("two")
-    before = snapshot([tmp_path])
-    (tmp_path / "a.md").write_text("one, longer")
-    (tmp_path / "b.md").unlink()
-    (tmp_path / "c.md").write_text("three")
-    after = snapshot([tmp_path])
-    assert [p.rsplit("/", 1)[1] for p in changed_files(before, after)] == ["a.md", "b.md", "c.md"]
-
-
-def test_watch_calls_rebuild_on_change_and_stops(tmp_path):
-    (tmp_path / "a.md").write_text("one")
-    calls: list[list[str]] = []
+def _watching(folder, ignore=()):
+    """A watcher in a thread; returns (batches seen, stop event, thread)."""
+    batches: list[list[str]] = []
     stop = threading.Event()
-    thread = threading.Thread(target=watch, args=([tmp_path], calls.append), kwargs={"interval": 0.05, "should_stop": stop.is_set})
+    thread = threading.Thread(target=watch, args=([folder], batches.append), kwargs={"ignore": ignore, "stop": stop})
     thread.start()
-    time.sleep(0.2)
-    (tmp_path / "a.md").write_text("changed text")
-    deadline = time.time() + 5
-    while not calls and time.time() < deadline:
-        time.sleep(0.05)
-    stop.set()
-    thread.join(5)
-    assert calls and calls[0][0].endswith("a.md")
+    time.sleep(0.3)  # the watcher is registered
+    return batches, stop, thread
+
+
+def _wait_for(batches, deadline=10.0):
+    end = time.monotonic() + deadline
+    while not batches and time.monotonic() < end:
+        time.sleep(0.02)
+
+
+def test_a_save_is_one_batch_and_the_watcher_stops(tmp_path):
+    (tmp_path / "sections").mkdir()
+    (tmp_path / "sections" / "a.md").write_text("one")
+    batches, stop, thread = _watching(tmp_path)
+    try:
+        (tmp_path / "sections" / "a.md").write_text("changed text")
+        _wait_for(batches)
+    finally:
+        stop.set()
+        thread.join(5)
     assert not thread.is_alive()
+    assert batches and [p.rsplit("/", 1)[1] for p in batches[0]] == ["a.md"]
+
+
+def test_hidden_files_and_the_output_folder_are_not_changes(tmp_path):
+    (tmp_path / "output").mkdir()
+    batches, stop, thread = _watching(tmp_path, ignore=[tmp_path / "output"])
+    try:
+        (tmp_path / "output" / "pack.pdf").write_bytes(b"%PDF-")
+        (tmp_path / ".a.md.swp").write_text("editor swap file")
+        (tmp_path / "b.md~").write_text("backup")
+        time.sleep(0.5)
+        (tmp_path / "real.md").write_text("a real change")
+        _wait_for(batches)
+    finally:
+        stop.set()
+        thread.join(5)
+    seen = {p.rsplit("/", 1)[1] for batch in batches for p in batch}
+    assert seen == {"real.md"}
+
+
+def test_build_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path, trade_pack):
+    import signal
+    import subprocess
+    import sys
+
+    out = tmp_path / "out"
+    process = subprocess.Popen(
+        [sys.executable, "-m", "briefpack.cli", "build", "--watch", "--format", "html", "--sources", str(trade_pack), "--out", str(out)],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )
+    html = out / "wto-mc-full.html"
+    try:
+        deadline = time.monotonic() + 30
+        while not html.exists() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        time.sleep(0.5)  # watching by now
+        section = trade_pack / "sections" / "c-ecom.md"
+        section.write_text(section.read_text().replace("The moratorium", "The WATCHED-EDIT moratorium"))
+        deadline = time.monotonic() + 30
+        while "WATCHED-EDIT" not in html.read_text(encoding="utf-8") and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert "WATCHED-EDIT" in html.read_text(encoding="utf-8")
+    finally:
+        process.send_signal(signal.SIGINT)
+        stdout, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert "changed: " in stderr and "c-ecom.md" in stderr
+    assert stderr.rstrip().endswith("stopped watching") and "Traceback" not in stderr

@@ -17,6 +17,7 @@ from . import __version__
 from . import model as m
 from .errors import BuildError, Problem, SourceError, display_path, sorted_problems
 from .sources.loader import read_pack
+from .sources.parse_cache import ParseCache
 from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
 from .model.selection import make_edition
@@ -62,16 +63,18 @@ def build_pack(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress = _quiet,
+    cache: ParseCache | None = None,
 ) -> BuildResult:
     """Build the requested packs: the topics' editions (`topics`, or one per topic with
     `each_topic`, or the full pack) in each of `languages` (default: the sources' language;
     `each_language`: every language the pack offers). Raises `SourceError` (bad sources),
     `UsageError` (unknown topic or language) or `BuildError`; nothing is written unless every
-    requested file can be."""
+    requested file can be. `cache`: kept by a caller that builds the same pack again and again
+    (build --watch, serve), so that only changed sections are parsed again."""
     result = BuildResult()
     timestamp = build_timestamp()  # a bad SOURCE_DATE_EPOCH stops the build before any work
     progress("load", f"reading {sources}")
-    loaded = read_pack(sources, allow_remote=allow_remote)
+    loaded = read_pack(sources, allow_remote=allow_remote, cache=cache)
     style, style_problems = _checked_style(style_dir, formats)
     if loaded.errors or loaded.pack is None or style is None:
         raise SourceError(sorted_problems(loaded.problems + style_problems))

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import BriefpackError, SourceError, UsageError, display_path, shown
+from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path, shown
 
 SOURCES_HELP = "The pack folder (pack.yaml + sections/)."
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -98,6 +98,7 @@ def main() -> None:
       briefpack topics                          # what each topic pulls in
       briefpack translations                    # which translations are missing or stale
       briefpack check                           # validate sources; write nothing
+      briefpack serve --open                    # live preview in the browser while you write
       briefpack absorb output/x.docx --write    # Word edits back into the sources
     """
 
@@ -169,6 +170,9 @@ def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pd
         raise click.UsageError("use either --lang or --each-lang, not both")
     status = _Status(quiet)
     _show_warnings()
+    from .sources.parse_cache import ParseCache
+
+    cache = ParseCache() if watch else None  # unchanged sections are not parsed again
 
     def once(force_now: bool) -> bool:
         try:
@@ -176,7 +180,7 @@ def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pd
                 sources, out, topics=topics, each_topic=each_topic, languages=languages, each_language=each_lang,
                 formats=formats_from(fmt),
                 style_dir=style, pdf_variant=pdf_variant, allow_remote=allow_remote, force=force_now,
-                jobs=jobs, progress=status,
+                jobs=jobs, progress=status, cache=cache,
             )
         except BriefpackError as exc:
             status.clear()
@@ -201,7 +205,7 @@ def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pd
             once(False)
 
         try:
-            watch_folders(folders, rebuild)
+            watch_folders(folders, rebuild, ignore=[Path(out)])
         except KeyboardInterrupt:
             click.echo("stopped watching", err=True)
 
@@ -226,6 +230,76 @@ def _report(result, quiet: bool) -> None:
         elif result.pages.get(path):
             note = f"  ({result.pages[path]} pages)"
         click.echo(display_path(path) + ("" if quiet else note))
+
+
+@main.command()
+@click.option("--sources", "-s", type=click.Path(path_type=Path), default=Path("sources"), show_default=True, help=SOURCES_HELP)
+@click.option("--topic", "-t", metavar="T", default=None, help="Open the page on topic T (an id or alias). Default: the full pack.")
+@click.option("--lang", "-l", "language", metavar="L", default=None,
+              help="Open the page in language L (one the pack offers). Default: the sources' language.")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("output"), show_default=True,
+              help="Folder the page's PDF and DOCX downloads are built into (as by briefpack build).")
+@click.option("--style", type=click.Path(path_type=Path, file_okay=False, exists=True), default=None,
+              help="A style folder to use instead of the house style (its changes update the page too).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to serve on. The default is only reachable from this machine; 0.0.0.0 serves the network.")
+@click.option("--port", "-p", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port to serve on (0: any free port, printed at start). A busy port is an error.")
+@click.option("--open", "open_browser", is_flag=True, help="Open the page in the default web browser.")
+@click.option("--allow-remote", is_flag=True, help="Allow fetching http(s) images named in the sources.")
+@click.option("--jobs", "-j", type=click.IntRange(min=1), default=None, help="Processes for a large PDF download (as build --jobs).")
+def serve(sources, topic, language, out, style, host, port, open_browser, allow_remote, jobs):
+    """Preview the pack in a web browser, updated as you write.
+
+    Serves a page with the pack as HTML, a bar to switch topic (and language, for a pack with
+    translations), the contents at the side and
+    links that build and download the PDF and the DOCX of what is shown (into --out, exactly as
+    briefpack build would: an edited DOCX there is not overwritten). Saving a source or style
+    file updates the open page in place, keeping its scroll position; errors in the sources
+    are listed in the page as briefpack check prints them until they are fixed.
+
+    \b
+    Examples:
+      briefpack serve --open                       # http://127.0.0.1:8000/
+      briefpack serve --topic cybersecurity --port 8080
+      briefpack serve --topic cybersecurity --lang fr   # /?topic=cybersecurity&lang=fr
+      briefpack serve --sources ../other-pack --style ../house-style
+      briefpack serve --port 0                     # any free port (printed)
+    """
+    from .preview.server import bind, run, url_of
+    from .preview.state import Preview, View
+
+    if not Path(sources).is_dir():
+        _fail(BuildError(f"sources folder not found: {display_path(Path(sources))} (give another with --sources DIR)"), writes=False)
+    preview = Preview(sources, out, style_dir=style, allow_remote=allow_remote, jobs=jobs)
+    preview.reload()
+    view = View(topic=topic, lang=language)
+    if (topic or language) and preview.pack is not None:
+        try:
+            preview.edition(view)
+        except UsageError as exc:
+            _fail(exc, writes=False)
+    try:
+        sock = bind(host, port)
+    except BriefpackError as exc:
+        _fail(exc, writes=False)
+        return
+    url = url_of(sock, host)
+    query = view.query()
+    page = url + (f"?{query}" if query else "")
+    errors = sum(1 for p in preview.problems if p.is_error)
+    for problem in preview.problems:
+        click.echo(str(problem), err=True)
+    if errors:
+        click.secho(f"briefpack: {errors} error(s) in the sources: the page lists them until they are fixed", err=True, fg="red")
+    click.echo(f"serving {page}", err=True)
+    click.echo(f"watching {', '.join(display_path(f) for f in preview.watched)} — Ctrl-C to stop", err=True)
+
+    def say(message: str) -> None:
+        click.echo(message, err=True)
+
+    run(preview, sock, page, host=host, open_browser=open_browser, say=say)
+    click.echo("stopped serving", err=True)
 
 
 @main.command()

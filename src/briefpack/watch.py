@@ -1,54 +1,82 @@
-"""`briefpack build --watch`: rebuild when a source or style file changes.
+"""File events: which source or style files changed, for `build --watch` and `serve`.
 
-Polls file sizes and modification times twice a second (no extra dependency; a pack folder is
-small). Changes that arrive while a build runs are picked up by the next round.
+The one place that knows about file events. watchfiles (the Rust `notify` crate: inotify on
+Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows, polling where none works) reports
+a change as it happens instead of a poller rescanning the folders twice a second; a save that
+an editor makes in several steps (truncate, write, rename a backup) arrives as one batch.
+Changes that arrive while a build runs are kept by the watcher and come in the next batch.
+
+Hidden files, editor backups and swap files, Python caches and the output folder (when it lies
+inside a watched folder) are not changes of the pack.
 """
 
 from __future__ import annotations
 
-import os
-import time
+import threading
 from pathlib import Path
-from typing import Callable
+from typing import AsyncIterator, Callable, Iterable
 
-Snapshot = dict[str, tuple[int, int]]
+from watchfiles import Change, DefaultFilter, awatch
+from watchfiles import watch as _watch
+
+#: Milliseconds without a new event before a batch of changes is reported (editors write a file
+#: in several steps), and the longest a batch may keep growing.
+STEP_MS = 50
+DEBOUNCE_MS = 1_600
 
 
-def snapshot(folders: list[Path]) -> Snapshot:
-    state: Snapshot = {}
+class PackFilter(DefaultFilter):
+    """What is not a change of the pack: hidden files and folders (an editor's `.#x.md`, `.git/`),
+    backups and swap files, and anything under `ignore_paths` (the output folder)."""
+
+    def __init__(self, roots: list[Path], ignore: Iterable[Path] = ()):
+        super().__init__(ignore_paths=[Path(p).resolve() for p in ignore])
+        self.roots = roots
+
+    def __call__(self, change: Change, path: str) -> bool:
+        where = Path(path)
+        # hidden below the watched folder, not above it (a pack may live in ~/.work/pack)
+        inside = next((where.relative_to(r) for r in self.roots if where.is_relative_to(r)), where)
+        if any(part.startswith(".") for part in inside.parts):
+            return False
+        return super().__call__(change, path)
+
+
+def watched(folders: Iterable[Path]) -> list[Path]:
+    """The folders that exist (watchfiles refuses a missing one), resolved, without repeats."""
+    out: list[Path] = []
     for folder in folders:
-        for root, dirs, files in os.walk(folder):
-            dirs[:] = [d for d in dirs if not d.startswith((".", "__"))]
-            for name in files:
-                if name.startswith("."):
-                    continue
-                path = os.path.join(root, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue
-                state[path] = (st.st_mtime_ns, st.st_size)
-    return state
-
-
-def changed_files(before: Snapshot, after: Snapshot) -> list[str]:
-    return sorted(p for p in before.keys() | after.keys() if before.get(p) != after.get(p))
+        path = Path(folder).resolve()
+        if path.is_dir() and path not in out:
+            out.append(path)
+    return out
 
 
 def watch(
-    folders: list[Path],
-    rebuild: Callable[[list[str]], None],
+    folders: Iterable[Path],
+    on_change: Callable[[list[str]], None],
     *,
-    interval: float = 0.5,
-    should_stop: Callable[[], bool] = lambda: False,
+    ignore: Iterable[Path] = (),
+    stop: threading.Event | None = None,
 ) -> None:
-    """Call `rebuild(changed)` whenever files under `folders` change, until `should_stop()`."""
-    state = snapshot(folders)
-    while not should_stop():
-        time.sleep(interval)
-        new = snapshot(folders)
-        changed = changed_files(state, new)
-        if changed:
-            time.sleep(interval / 2)  # let an editor finish writing (save = truncate + write)
-            state = snapshot(folders)
-            rebuild(changed)
+    """Call `on_change(paths)` with the paths changed under `folders`, batch after batch, until
+    `stop` is set or Ctrl-C (KeyboardInterrupt, raised to the caller)."""
+    folders = watched(folders)
+    if not folders:
+        raise FileNotFoundError("none of the folders to watch exists")
+    for batch in _watch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
+                        stop_event=stop, rust_timeout=500, raise_interrupt=True):
+        on_change(sorted({path for _, path in batch}))
+
+
+async def changes(
+    folders: Iterable[Path], *, ignore: Iterable[Path] = (), stop=None
+) -> AsyncIterator[list[str]]:
+    """The same batches, for an asyncio program (the preview server); ends when `stop` (an
+    asyncio or threading event) is set."""
+    folders = watched(folders)
+    if not folders:
+        return
+    async for batch in awatch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
+                              stop_event=stop, rust_timeout=500):
+        yield sorted({path for _, path in batch})

@@ -9,6 +9,7 @@ Every problem is collected with its file and line; `load_pack` raises them toget
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import difflib
 import hashlib
@@ -29,6 +30,7 @@ from ..model.naming import AnchorRegistry, is_slug, slugify
 from .annexes import AnnexCache
 from .files import SEPARATORS, ResourceProblem, check_text, list_sections, read_source_text, source_folder
 from .images import ImageCache
+from .parse_cache import CachedParse, ImageUse, ParseCache, failure
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
 
 PACK_FILE = "pack.yaml"
@@ -72,9 +74,11 @@ class LoadResult:
         return [p for p in self.problems if not p.is_error]
 
 
-def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None) -> m.Pack:
+def load_pack(
+    folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, cache: ParseCache | None = None,
+) -> m.Pack:
     """The validated pack, or `SourceError` listing every problem."""
-    result = read_pack(folder, allow_remote=allow_remote, texts=texts)
+    result = read_pack(folder, allow_remote=allow_remote, texts=texts, cache=cache)
     if result.errors or result.pack is None:
         raise SourceError(result.problems)
     return result.pack
@@ -82,6 +86,7 @@ def load_pack(folder: Path | str, *, allow_remote: bool = False, texts: Mapping[
 
 def read_pack(
     folder: Path | str, *, allow_remote: bool = False, texts: Mapping[str, bytes] | None = None, overlay: bool = False,
+    cache: ParseCache | None = None,
 ) -> LoadResult:
     """The pack and every problem found.
 
@@ -90,7 +95,10 @@ def read_pack(
     built from (see `briefpack.absorb`). Such texts may be one edition's sections only, so a
     link into a section they leave out is not an error. With `overlay`, the texts replace some
     files of the folder and the rest is read as usual (edits checked before they are written).
-    Images and annexes always come from the folder, through `files.py`."""
+    Images and annexes always come from the folder, through `files.py`.
+
+    `cache`: parses kept from the previous load of this pack (a long-running `serve` or
+    `build --watch`); only changed sections are parsed again."""
     root = Path(folder).resolve()
     problems = Problems()
     if not root.is_dir():
@@ -104,8 +112,10 @@ def read_pack(
     images = ImageCache(root)
     sections, translation_digests = _read_sections(
         root, topics, problems, allow_remote, digest, images, reader, topics_known=meta is not None,
-        language=language, translations=translations,
+        language=language, translations=translations, cache=cache,
     )
+    if cache is not None:
+        cache.end_load()
     if meta is None or problems.has_errors:
         return LoadResult(None, sorted_problems(problems.items))
     pack = m.Pack(
@@ -413,6 +423,7 @@ def _read_sections(
     root: Path, topics: tuple[m.Topic, ...], problems: Problems, allow_remote: bool, digest, images: ImageCache,
     reader: _Texts, *,
     topics_known: bool, language: str = "en", translations: dict[str, m.PackTranslation] | None = None,
+    cache: ParseCache | None = None,
 ) -> tuple[tuple[m.Section, ...], dict[str, str]]:
     """The sections in pack order, and per translated language the digest of its files."""
     translations = translations or {}
@@ -432,7 +443,7 @@ def _read_sections(
     headers = []
     sections_ok = True
     for path in originals:
-        header = _read_header(path, problems, reader)
+        header = _read_header(path, problems, reader, cache)
         if header is not None:
             headers.append(header)
             _feed(digest, f"section {path.name}", header.text)
@@ -467,18 +478,17 @@ def _read_sections(
             sections_ok = False
             continue
         titles[key] = h.path
-        section_id = anchors.claim(title, "section")
-        ctx = BodyContext(
-            path=h.path, first_line=h.body_line, anchors=anchors, problems=problems,
-            load_image=_image_loader(images, h.path, allow_remote, digest),
-        )
         if not h.body.strip():
             problems.error(h.path, h.body_line, "the section is empty: write its text below the front matter, or delete the file")
-        body = parse_body(h.body, ctx)
-        internal_links += [(h.path, a, line) for a, line in ctx.internal_links]
+        parsed = _parse_body(images, h, allow_remote, digest, cache)
+        problems.items.extend(parsed.problems)
+        internal_links += [(h.path, a, line) for a, line in parsed.internal_links]
+        # pack-unique anchors, claimed in reading order: the title, then the headings
+        section_id = anchors.claim(title, "section")
+        blocks, footnotes = _unique_anchors(parsed.body, anchors)
         sections.append(m.Section(
             id=section_id, title=title, path=h.path, topics=section_topics, order=order,
-            contributors=contributors, children=body.blocks, footnotes=body.footnotes,
+            contributors=contributors, children=blocks, footnotes=footnotes,
             language=language, digest=body_digest(h.body),
         ))
     # A section whose front matter failed has no anchors yet: links to it are not reported, so
@@ -494,7 +504,7 @@ def _read_sections(
         lang_digest = hashlib.sha256()
         _read_translations(
             root, lang, translated.get(lang, []), by_file, anchors, problems, allow_remote, lang_digest, images, reader,
-            check_links=sections_ok and not reader.partial,
+            check_links=sections_ok and not reader.partial, cache=cache,
         )
         language_digests[lang] = lang_digest.hexdigest()
     return tuple(sections), language_digests
@@ -544,6 +554,7 @@ _TRANSLATION_OF_LINE = re.compile(r"^translation_of\s*:\s*(['\"]?)(?P<value>[^'\
 def _read_translations(
     root: Path, lang: str, files: list[tuple[Path, Path]], by_file: dict[str, m.Section], anchors: AnchorRegistry,
     problems: Problems, allow_remote: bool, digest, images: ImageCache, reader: _Texts, *, check_links: bool,
+    cache: ParseCache | None = None,
 ) -> None:
     """The translations into one language, each parsed like its original and attached to it
     (`Section.translations[lang]`). Headings get anchors from their own text, unique among the
@@ -553,7 +564,7 @@ def _read_translations(
     internal_links: list[tuple[Path, str, int]] = []
     for path, original_path in files:
         original = by_file.get(original_path.name)
-        header = _read_header(path, problems, reader)
+        header = _read_header(path, problems, reader, cache)
         if header is None:
             continue
         _feed(digest, f"translation {path.name}", header.text)
@@ -569,17 +580,15 @@ def _read_translations(
         recorded, recorded_line = _translation_of(v, header, original)
         if title is None:
             continue
-        ctx = BodyContext(
-            path=path, first_line=header.body_line, anchors=registry, problems=problems,
-            load_image=_image_loader(images, path, allow_remote, digest),
-        )
         if not header.body.strip():
             problems.error(path, header.body_line, "the translation is empty: write its text below the front matter, or delete the file")
-        body = parse_body(header.body, ctx)
-        internal_links += [(path, a, line) for a, line in ctx.internal_links]
+        parsed = _parse_body(images, header, allow_remote, digest, cache)
+        problems.items.extend(parsed.problems)
+        internal_links += [(path, a, line) for a, line in parsed.internal_links]
+        blocks, footnotes = _unique_anchors(parsed.body, registry)  # unique among the pack's anchors
         original.translations[lang] = m.Section(
             id=original.id, title=title, path=path, topics=original.topics, order=original.order,
-            contributors=original.contributors, children=body.blocks, footnotes=body.footnotes,
+            contributors=original.contributors, children=blocks, footnotes=footnotes,
             language=lang, original=original, translation_of=recorded, translation_of_line=recorded_line,
             translators=translators,
         )
@@ -614,7 +623,7 @@ def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tu
     return value, line
 
 
-def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | None:
+def _read_header(path: Path, problems: Problems, reader: _Texts, cache: ParseCache | None = None) -> _Header | None:
     try:
         text = reader.read(path)
     except ResourceProblem as exc:
@@ -628,11 +637,16 @@ def _read_header(path: Path, problems: Problems, reader: _Texts) -> _Header | No
     if end is None:
         problems.error(path, 1, "front matter is not closed: add a line '---' after it")
         return None
-    try:
-        doc = parse_yaml("\n".join(lines[1:end]), first_line=2)
-    except YamlProblem as exc:
-        problems.error(path, exc.line, exc.message)
-        return None
+    front = "\n".join(lines[1:end])
+    doc = cache.front_matter(front) if cache is not None else None
+    if doc is None:
+        try:
+            doc = parse_yaml(front, first_line=2)
+        except YamlProblem as exc:
+            problems.error(path, exc.line, exc.message)
+            return None
+        if cache is not None:
+            cache.keep_front_matter(front, doc)
     data = doc.data if doc.data is not None else {}
     if not isinstance(data, dict):
         problems.error(path, 2, "front matter must be a mapping of keys (title: …, topics: …)")
@@ -664,15 +678,72 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
     return tuple(dict.fromkeys(out))
 
 
-def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool, digest):
-    def load(src: str) -> m.Resource:
-        resource = _load_image(src)
-        key = (id(digest), id(resource))
-        if key not in images.digested:  # each image once in a digest, however often it is shown
-            images.digested.add(key)
-            _feed(digest, f"image {src}", resource.data)
-        return resource
+def _parse_body(images: ImageCache, h: _Header, allow_remote: bool, digest, cache: ParseCache | None) -> CachedParse:
+    """The section's body parsed with anchors local to it, its problems and the images it used —
+    from `cache` when nothing it depends on changed. Images feed the digest either way, each
+    once however often it is shown."""
+    load = _image_loader(images, h.path, allow_remote)
+    cost = images.svg_cost
+    found = cache.get(h.path, h.text, allow_remote, load) if cache is not None else None
+    if found is not None:
+        entry, shown = found  # the images as this load's ImageCache gives them (SVG work counted once)
+    else:
+        images.svg_cost = cost  # a failed check's loads are not showings: the parse counts its own
+        local = Problems()
+        uses: list[ImageUse] = []
 
+        def load_and_note(src: str) -> m.Resource:
+            try:
+                resource = load(src)
+            except Exception as exc:
+                uses.append(ImageUse(src, None, failure(exc)))
+                raise
+            uses.append(ImageUse(src, resource))
+            return resource
+
+        ctx = BodyContext(path=h.path, first_line=h.body_line, anchors=AnchorRegistry(), problems=local, load_image=load_and_note)
+        body = parse_body(h.body, ctx)
+        entry = CachedParse(body, tuple(local.items), tuple(ctx.internal_links), tuple(uses))
+        shown = [use.resource for use in uses]
+        if cache is not None:
+            cache.put(h.path, h.text, allow_remote, entry)
+    for use, resource in zip(entry.images, shown):
+        key = (id(digest), id(resource))
+        if resource is not None and key not in images.digested:  # each image once in a digest
+            images.digested.add(key)
+            _feed(digest, f"image {use.src}", resource.data)
+    return entry
+
+
+def _unique_anchors(body, anchors: AnchorRegistry) -> tuple[tuple[m.Block, ...], dict[str, m.Footnote]]:
+    """The body with each heading's section-local anchor replaced by the one `anchors` gives its
+    text in the pack (`background` → `background-2` when another section had it first). The
+    parsed blocks are reused as they are when no anchor changes, the usual case."""
+    given = [anchors.claim(text, "heading") for text, _ in body.headings]
+    if given == [local for _, local in body.headings]:
+        return body.blocks, body.footnotes
+    names = iter(given)
+    blocks = _renamed(body.blocks, names)
+    footnotes = {label: dataclasses.replace(note, children=_renamed(note.children, names)) for label, note in body.footnotes.items()}
+    return blocks, footnotes
+
+
+def _renamed(blocks, names) -> tuple:
+    """`blocks` with the headings' anchors taken from `names`, in the order the parser met them."""
+    out = []
+    for block in blocks:
+        if isinstance(block, m.Heading):
+            block = dataclasses.replace(block, anchor=next(names, block.anchor))
+        elif isinstance(block, m.BlockQuote):
+            block = dataclasses.replace(block, children=_renamed(block.children, names))
+        elif isinstance(block, (m.BulletList, m.OrderedList)):
+            items = tuple(dataclasses.replace(item, children=_renamed(item.children, names)) for item in block.items)
+            block = dataclasses.replace(block, items=items)
+        out.append(block)
+    return tuple(out)
+
+
+def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool):
     def _load_image(src: str) -> m.Resource:
         if src.lower().startswith(("http://", "https://")):
             if not allow_remote:
@@ -684,7 +755,7 @@ def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool, di
 
         return images.local(unquote(src), section_path.parent)
 
-    return load
+    return _load_image
 
 
 # ------------------------------------------------------------------------------ validation helpers

@@ -40,16 +40,22 @@ ImageLoader = Callable[[str], m.Resource]
 class BodyContext:
     path: Path
     first_line: int  # file line of the body's first line
+    #: anchors of this section's headings: local to the section, so that a parse depends only on
+    #: the file; the loader makes them unique in the pack afterwards (see `ParsedBody.headings`)
     anchors: AnchorRegistry
     problems: Problems
     load_image: ImageLoader
     internal_links: list[tuple[str, int]] = field(default_factory=list)  # (anchor, line) to check later
+    headings: list[tuple[str, str]] = field(default_factory=list)  # (text, anchor) in the order claimed
 
 
 @dataclass
 class ParsedBody:
     blocks: tuple[m.Block, ...]
     footnotes: dict[str, m.Footnote]
+    #: (text, anchor given) of each heading, body then notes, in reading order: the loader claims
+    #: pack-wide anchors from the texts in this order and renames the headings whose anchor differs
+    headings: tuple[tuple[str, str], ...] = ()
 
 
 def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
@@ -79,7 +85,7 @@ def parse_body(text: str, ctx: BodyContext) -> ParsedBody:
         span = (line, max(end for _, end in maps) + ctx.first_line) if maps else None
         footnotes[label] = m.Footnote(label=label, children=children, line=line, span=span)
     _check_definitions(text, ctx, footnotes, env)
-    return ParsedBody(blocks=blocks, footnotes=footnotes)
+    return ParsedBody(blocks=blocks, footnotes=footnotes, headings=tuple(ctx.headings))
 
 
 def _check_nesting(tokens, ctx: BodyContext) -> None:
@@ -179,7 +185,9 @@ class _Converter:
                 "'#' headings are reserved for the section title (front matter 'title'); treated as '##'",
             )
             level = 2
-        anchor = self.ctx.anchors.claim(m.plain_text(inlines), "heading")
+        text = m.plain_text(inlines)
+        anchor = self.ctx.anchors.claim(text, "heading")
+        self.ctx.headings.append((text, anchor))
         return m.Heading(level=level, children=inlines, anchor=anchor, span=self.span(node))
 
     def block_bullet_list(self, node):

@@ -59,6 +59,44 @@ def annex_page(width: float, height: float) -> dict:
     return {"page_name": f"annex-{ident(width)}x{ident(height)}", "width": width, "height": height}
 
 
+class PreviewCache:
+    """The preview HTML of each section, kept from one render to the next (`serve`). A section's
+    HTML depends on its parsed body (the same objects while its file is unchanged: the loader's
+    ParseCache), the numbers its footnote calls get in the edition, and which anchors the
+    edition holds (a link into a left-out section prints as text); all three are checked."""
+
+    def __init__(self) -> None:
+        self._entries: dict[tuple, tuple] = {}
+        self._calls: dict[str, tuple] = {}
+        self._anchors: frozenset[str] = frozenset()
+
+    def begin(self, edition: m.Edition) -> None:
+        calls: dict[str, list] = {}
+        for (section_id, index), call in edition.calls.items():
+            calls.setdefault(section_id, []).append((index, call.number, call.first, call.anchor))
+        self._calls = {k: tuple(v) for k, v in calls.items()}
+        self._anchors = edition.anchors
+
+    def _key(self, section: m.Section) -> tuple:
+        return (section.id, section.path, section.language)
+
+    def get(self, section: m.Section):
+        entry = self._entries.get(self._key(section))
+        if entry is None:
+            return None
+        children, footnotes, calls, anchors, html, notes = entry
+        if children is section.children and footnotes is section.footnotes and calls == self._calls.get(section.id, ()) \
+                and anchors == self._anchors:
+            return html, notes
+        return None
+
+    def put(self, section: m.Section, html, notes) -> None:
+        # the body's objects are kept alive with the entry: compared by identity, never reused
+        self._entries[self._key(section)] = (
+            section.children, section.footnotes, self._calls.get(section.id, ()), self._anchors, html, notes,
+        )
+
+
 def long_date(value: _dt.date | None, language: str = "en") -> str:
     """'1 October 2014', '1 octobre 2014', '2014年10月1日' (CLDR long form through Babel)."""
     return localized_date(value, language)
@@ -96,10 +134,12 @@ def render_html(
     page_breaks: frozenset[int] = frozenset(),
     annexes: tuple[AnnexPlaceholder, ...] = (),
     resources: ResourceTable | None = None,
+    cache: "PreviewCache | None" = None,
 ) -> str:
     """The HTML of `edition`. `page_breaks`, `annexes` and `resources` are for the PDF writer:
     blocks its footnote fixer moved to a new page, annex placeholder pages, and the table
-    that gives images their URLs (it must be the one its URL fetcher serves)."""
+    that gives images their URLs (it must be the one its URL fetcher serves). `cache`: kept by
+    the preview server, so that only the sections that changed are rendered again."""
     if for_print:
         table = resources if resources is not None else ResourceTable()
         resource_url: Callable[[m.Resource], str] = table.url
@@ -110,11 +150,20 @@ def render_html(
     language = edition.language or "en"
     doc_dir = direction(language)
     sections = []
+    reuse = cache is not None and not for_print
+    if reuse:
+        cache.begin(edition)
     for section in edition.sections:
-        html = body.section_body(section)
-        notes = [
-            {"number": c.number, "anchor": c.anchor, "body": body.note_body(c.note)} for c in body.endnotes
-        ]
+        done = cache.get(section) if reuse else None
+        if done is None:
+            html = body.section_body(section)
+            notes = [
+                {"number": c.number, "anchor": c.anchor, "body": body.note_body(c.note)} for c in body.endnotes
+            ]
+            if reuse:
+                cache.put(section, html, notes)
+        else:
+            html, notes = done
         untranslated = edition.untranslated(section)
         section_dir = direction(section.language) if untranslated else doc_dir
         sections.append(

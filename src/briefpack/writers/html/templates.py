@@ -56,8 +56,25 @@ class _Sandbox(ImmutableSandboxedEnvironment):
         return super().call(__context, __obj, *args, **kwargs)
 
 
+#: Environments by the templates they compile (a few): compiling costs ~50 ms, and the PDF
+#: writer and the preview server render the same templates again and again, from Style
+#: objects read anew. Each use gets a new deadline.
+_COMPILED: dict[tuple, jinja2.Environment] = {}
+
+
 def environment(style: Style) -> jinja2.Environment:
     """A sandboxed, autoescaped environment over the style's templates (from memory)."""
+    key = (str(style.root), *((name, style.data(name)) for name in style.names(TEMPLATE_DIR)))
+    env = _COMPILED.get(key)
+    if env is None:
+        if len(_COMPILED) >= 4:
+            _COMPILED.clear()
+        env = _COMPILED[key] = _new_environment(style)
+    env.deadline = time.monotonic() + DEADLINE_SECONDS
+    return env
+
+
+def _new_environment(style: Style) -> jinja2.Environment:
 
     def load(name: str):
         path = TEMPLATE_DIR + name
