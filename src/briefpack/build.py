@@ -38,6 +38,24 @@ class BuildResult:
     files: list[Path] = field(default_factory=list)  # every file of the build, written or not, in pack order
 
 
+class BuildCache(ParseCache):
+    """What a caller that builds the same pack again and again keeps (build --watch, serve's
+    build process): the parsed sections (ParseCache) and, once a PDF is built, the PDF layout
+    of each section (writers.pdf.layout_cache), so that an edit lays out what it changed."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._layouts = None
+
+    @property
+    def pdf_layouts(self):
+        if self._layouts is None:
+            from .writers.pdf.layout_cache import LayoutCache
+
+            self._layouts = LayoutCache()
+        return self._layouts
+
+
 def formats_from(choice: str | None) -> tuple[str, ...]:
     if choice in (None, ""):
         return DEFAULT_FORMATS
@@ -70,7 +88,8 @@ def build_pack(
     `each_language`: every language the pack offers). Raises `SourceError` (bad sources),
     `UsageError` (unknown topic or language) or `BuildError`; nothing is written unless every
     requested file can be. `cache`: kept by a caller that builds the same pack again and again
-    (build --watch, serve), so that only changed sections are parsed again."""
+    (build --watch, serve), so that only changed sections are parsed again — and, a BuildCache,
+    laid out again in the PDF; the bytes written are the same either way."""
     result = BuildResult()
     timestamp = build_timestamp()  # a bad SOURCE_DATE_EPOCH stops the build before any work
     progress("load", f"reading {sources}")
@@ -95,7 +114,10 @@ def build_pack(
         for edition in editions:  # no silent tofu: characters no installed font can draw
             result.warnings += [w for w in missing_glyphs(edition, style.text("print.css")) if w not in result.warnings]
 
-    options = RenderOptions(pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=timestamp, progress=progress)
+    layouts = cache.pdf_layouts if isinstance(cache, BuildCache) and "pdf" in formats else None
+    options = RenderOptions(
+        pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=timestamp, progress=progress, pdf_layouts=layouts
+    )
     inputs = _inputs_digest(pack, style, options)
     folder = OutputFolder(Path(out))
     with folder.locked():
@@ -121,7 +143,11 @@ def build_pack(
                 f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n"
                 "Move them away, or build with --force (a backup copy is kept beside each)."
             )
+        if layouts is not None:
+            layouts.begin()
         rendered = _render_all(jobs_todo, style, options, jobs, progress)
+        if layouts is not None:
+            layouts.end()  # what this build did not use is let go
         # all files or none; each checked for edits once more right before it is replaced
         commit = folder.commit(
             [(name, output.data, fingerprint) for (_, _, name, fingerprint), output in zip(jobs_todo, rendered)],

@@ -170,9 +170,9 @@ def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pd
         raise click.UsageError("use either --lang or --each-lang, not both")
     status = _Status(quiet)
     _show_warnings()
-    from .sources.parse_cache import ParseCache
+    from .build import BuildCache
 
-    cache = ParseCache() if watch else None  # unchanged sections are not parsed again
+    cache = BuildCache() if watch else None  # unchanged sections are not parsed (nor laid out in the PDF) again
 
     def once(force_now: bool) -> bool:
         try:

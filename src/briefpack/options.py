@@ -49,3 +49,6 @@ class RenderOptions:
     #: PDF layout processes: None chooses (a large pack: its sections in several processes on several
     #: CPUs, in this one on one CPU, then joined), 1 lays the pack out as one document
     pdf_processes: int | None = None
+    #: a writers.pdf.layout_cache.LayoutCache kept by a long-running caller (serve, build --watch):
+    #: the PDF layout of unchanged sections is reused; never changes the bytes written
+    pdf_layouts: object = field(default=None, compare=False, repr=False)

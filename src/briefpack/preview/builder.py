@@ -73,9 +73,9 @@ def _error(kind: str, message: str, problems) -> BriefpackError:
 def _build_loop(conn, options: dict) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C goes to the whole terminal group: the server decides
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # exit runs atexit: daemonic layout workers are ended
-    from ..sources.parse_cache import ParseCache
+    from ..build import BuildCache
 
-    cache = ParseCache()
+    cache = BuildCache()  # parses and PDF layouts kept from one download to the next
     try:
         while True:
             try:

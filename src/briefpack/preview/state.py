@@ -15,7 +15,7 @@ from pathlib import Path
 from urllib.parse import urlencode
 
 from .. import model as m
-from ..build import BuildResult, build_pack
+from ..build import BuildCache, BuildResult, build_pack
 from ..errors import BriefpackError, Problem, SourceError, UsageError, sorted_problems
 from ..model.selection import localize, make_edition, resolve_language
 from ..options import Progress, RenderOptions, _quiet
@@ -80,7 +80,7 @@ class Preview:
         self.allow_remote = allow_remote
         self.jobs = jobs
         self.cache = ParseCache()
-        self._build_cache = ParseCache()  # downloads build in another thread than reloads: a cache each
+        self._build_cache = BuildCache()  # downloads build in another thread than reloads: a cache each
         self.version = 0
         self.loaded: LoadResult | None = None
         self.style: Style | None = None

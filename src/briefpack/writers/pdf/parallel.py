@@ -80,6 +80,8 @@ _FRAME_CSS = """
 #: Page selectors whose rules would apply to the wrong pages of a chunk (its first page is not
 #: the pack's first page) — such a style is laid out as one document.
 _UNSAFE_PAGE_SELECTOR = re.compile(r"@page[^{;]*:(first|blank|nth)", re.I)
+#: Breaks to a given side: the style's own blank pages, which chunks would not keep.
+_SIDE_BREAK = re.compile(r"(?<![\w-])(page-)?break-(before|after)\s*:\s*(left|right|recto|verso)\b", re.I)
 
 
 # ----------------------------------------------------------------------------------- results
@@ -107,6 +109,8 @@ class ChunkResult:
     rounds: int = 1
     relaid_pages: int = 0
     laid: object = field(default=None, repr=False, compare=False)  # weasyprint Document of the pages, when not written
+    reused: int = 0  # sections whose pages came from a LayoutCache
+    reused_pdf: bool = False  # and the chunk's PDF too
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -157,6 +161,8 @@ def cannot_split(edition: m.Edition, style: Style, options: RenderOptions) -> st
         return "one section"
     if _UNSAFE_PAGE_SELECTOR.search(style.text("print.css")):
         return "the style has :first, :blank or :nth() page rules"
+    if _SIDE_BREAK.search(style.text("print.css")):
+        return "the style breaks to left or right pages"
     return None
 
 
@@ -171,11 +177,16 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         return None
     chunks = split_sections(edition.sections, chunk_count(edition))
     processes = max(1, min(processes, len(chunks)))
+    cache = options.pdf_layouts
+    if cache is not None and not cache.fits(estimate_pages(edition)):
+        cache = None  # too large to keep: laid out as usual
     sizes = ", ".join(str(len(c)) for c in chunks)
-    where = "in this process" if processes == 1 else f"{processes} processes at a time"
+    where = "in this process" if processes == 1 or cache is not None else f"{processes} processes at a time"
     options.progress("pdf", f"layout of {len(edition.sections)} sections in {len(chunks)} chunks, {where} (sections per chunk: {sizes})")
+    if cache is not None:
+        processes = 1  # the pages to keep are laid out in this process
     if processes == 1:
-        results = _lay_out_here(edition, style, options, chunks)
+        results = _lay_out_here(edition, style, options, chunks, cache)
         return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: [r.pdf for r in results])
     workers = ChunkWorkers(edition, style, options, chunks, processes)
     try:
@@ -186,18 +197,22 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         workers.close()
 
 
-def _lay_out_here(edition, style, options, chunks) -> list[ChunkResult]:
+def _lay_out_here(edition, style, options, chunks, cache=None) -> list[ChunkResult]:
     """The chunks laid out and written one after the other in this process, each chunk's boxes
-    freed once it is written: the same PDFs a worker writes (lay_out_chunk)."""
+    freed once it is written: the same PDFs a worker writes (lay_out_chunk). With `cache` (a
+    LayoutCache) the boxes are kept for the next build and unchanged sections are not laid out."""
     from .layout_watch import release_frozen
 
     results = []
     for index, chunk in enumerate(chunks):
-        result = lay_out_chunk(edition, style, options, chunk)
+        result = lay_out_chunk(edition, style, options, chunk, cache=cache)
         results.append(result)
         extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
+        if cache is not None:
+            extra += f", {result.reused} of {len(chunk)} sections reused" + (" and its PDF" if result.reused_pdf else "")
         options.progress("pdf", f"layout: chunk {index + 1}/{len(chunks)} done, {len(result.pages)} pages{extra}")
-        release_frozen()  # the chunk's boxes are garbage now; layout_watch had frozen them
+        if cache is None:
+            release_frozen()  # the chunk's boxes are garbage now; layout_watch had frozen them
     return results
 
 
@@ -431,26 +446,40 @@ class WarningCollector(logging.Handler):
             self.messages.append(message)
 
 
-def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, write=True) -> ChunkResult:
-    """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
-    with their calls: a section the footnote fixer changes is laid out again alone. The pages
-    are written to PDF bytes; with `write=False` they are returned laid out (`laid`), unwritten.
-    Its own FontConfiguration: the PDF depends on nothing laid out before in the process."""
+@dataclass
+class SectionPages:
+    """One section's final pages (after the footnote rounds), laid out from a recto page as if
+    alone: the same pages whichever sections were laid out beside it (see `_keep_only_sections`)."""
+
+    pages: list  # weasyprint Pages, alive while `documents` are
+    layouts: list[PageLayout]
+    separations: list[tuple[Separation, int, int | None]]  # unfixed; call/note page in the section
+    messages: list[str]  # WeasyPrint's warnings while the section was laid out
+    documents: list = field(default_factory=list, repr=False)
+
+    @property
+    def spills(self) -> bool:
+        """Whether a note of the section was printed past its last page: on the next section's
+        first page, which then depends on this section."""
+        return any(n is not None and n >= len(self.pages) for _, _, n in self.separations)
+
+
+def lay_out_sections(edition: m.Edition, style: Style, options: RenderOptions, sections, fonts) -> tuple[dict[str, SectionPages], int, int]:
+    """Lay out `sections` (each starting a recto page) without margin boxes, keeping notes with
+    their calls: a section the footnote fixer changes is laid out again alone. Returns each
+    section's pages, the rounds and the pages laid out again."""
     from weasyprint import CSS, HTML
     from weasyprint.logger import LOGGER
-    from weasyprint.text.fonts import FontConfiguration
 
-    fonts = FontConfiguration()  # shared by the layouts of the footnote rounds, written as one PDF
     chunk_css = CSS(string=_CHUNK_CSS, font_config=fonts)
     blocks = _blocks_per_section(edition, sections)
     breaks: dict[str, frozenset[int]] = {s.id: frozenset() for s in sections}  # block numbers within the section
-    final: dict[str, list] = {}
-    unfixed: dict[str, list[tuple[Separation, int, int | None]]] = {}
+    out: dict[str, SectionPages] = {}
+    messages: dict[str, list[str]] = {s.id: [] for s in sections}  # of every round the section was in
     todo = list(sections)
     rounds, relaid = 0, 0
     collect = WarningCollector()
     LOGGER.addHandler(collect)
-    keep = []  # documents whose pages are kept (their boxes must stay alive)
     try:
         for round_ in range(MAX_ROUNDS + 1):
             rounds += 1
@@ -468,10 +497,12 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
             document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=fetcher)
             if not _keep_only_sections(document, [s.id for s in todo]):
                 raise RuntimeError("the style's templates do not give each section its own element with the section id")
+            collect.messages = []
             document = document.render(stylesheets=[chunk_css], font_config=fonts)
-            keep.append(document)
             if round_:
                 relaid += len(document.pages)
+            for s in todo:
+                messages[s.id] += [msg for msg in collect.messages if msg not in messages[s.id]]
             by_section = _pages_by_section(document, [s.id for s in todo])
             separations = find_separations(document)
             new_breaks, _ = plan_page_breaks(separations, global_breaks)
@@ -484,28 +515,69 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
                     breaks[s.id] = mine
                     next_todo.append(s)
                     continue
-                final[s.id] = pages
-                unfixed[s.id] = [
+                unfixed = [
                     (sep, sep.call_page - start, None if sep.note_page is None else sep.note_page - start)
                     for sep in separations
                     if sep.chain == s.id
                 ]
+                out[s.id] = SectionPages(pages, [_page_layout(p) for p in pages], unfixed, messages[s.id], [document])
             todo = next_todo
             if not todo:
                 break
     finally:
         LOGGER.removeHandler(collect)
+    return out, rounds, relaid
 
-    pages = [p for s in sections for p in final[s.id]]
+
+def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sections, write=True, cache=None) -> ChunkResult:
+    """Lay out `sections` (contiguous, each starting a page) without margin boxes, keeping notes
+    with their calls (lay_out_sections). The pages are written to PDF bytes; with `write=False`
+    they are returned laid out (`laid`), unwritten. Its own FontConfiguration: the PDF depends
+    on nothing laid out before in the process. With `cache` (a LayoutCache, in this process
+    only) the pages of sections laid out by an earlier build are reused, and the chunk's PDF too
+    when it holds the same sections: the same bytes, since a section's pages do not depend on
+    its neighbours (unless a note spills over, and then nothing of the chunk is reused)."""
+    from weasyprint.text.fonts import FontConfiguration
+
+    keys = cache.keys(edition, style, options, sections) if cache is not None else None
+    laid_out: dict[str, SectionPages] = {}
+    if keys is not None:
+        laid_out = {s.id: hit for s in sections if (hit := cache.section(keys[s.id])) is not None}
+        if any(p.spills for p in laid_out.values()):
+            laid_out = {}
+    missing = [s for s in sections if s.id not in laid_out]
+    reused = len(laid_out)
+    rounds, relaid = 0, 0
+    if missing:
+        # shared by the layouts of the footnote rounds, written as one PDF
+        new, rounds, relaid = lay_out_sections(edition, style, options, missing, FontConfiguration())
+        if keys is not None and laid_out and any(p.spills for p in new.values()):
+            # a spill decides the next section's first page: lay the whole chunk out together
+            new, rounds, relaid = lay_out_sections(edition, style, options, sections, FontConfiguration())
+            laid_out, reused = {}, 0
+        laid_out.update(new)
+    ordered = [laid_out[s.id] for s in sections]
+    pages = [p for s in ordered for p in s.pages]
     separations = []
     page_no = 0
-    for s in sections:
-        separations += [(sep, page_no + c, None if n is None else page_no + n) for sep, c, n in unfixed[s.id]]
-        page_no += len(final[s.id])
-    laid = keep[0].copy(pages)
-    pdf = laid.write_pdf() if write else None
-    messages = pack_warnings(edition, collect.messages)
-    return ChunkResult(pdf, [_page_layout(p) for p in pages], separations, messages, rounds, relaid, None if write else laid)
+    for s in ordered:
+        separations += [(sep, page_no + c, None if n is None else page_no + n) for sep, c, n in s.separations]
+        page_no += len(s.pages)
+    messages = pack_warnings(edition, list(dict.fromkeys(msg for s in ordered for msg in s.messages)))
+    chunk_key = tuple(keys[s.id] for s in sections) if keys is not None else None
+    pdf = cache.chunk_pdf(chunk_key) if chunk_key is not None and write else None
+    reused_pdf = pdf is not None
+    laid = ordered[0].documents[0].copy(pages)
+    if write and pdf is None:
+        pdf = laid.write_pdf()
+    if keys is not None and not any(s.spills for s in ordered):
+        for s in sections:
+            cache.keep_section(keys[s.id], laid_out[s.id])
+        if pdf is not None:
+            cache.keep_chunk(chunk_key, pdf)
+    layouts = [layout for s in ordered for layout in s.layouts]
+    return ChunkResult(pdf, layouts, separations, messages, rounds, relaid, None if write else laid,
+                       reused=reused, reused_pdf=reused_pdf)
 
 
 def pack_warnings(edition: m.Edition, messages: list[str]) -> list[str]:
@@ -540,8 +612,16 @@ def _pages_by_section(document, ids: list[str]) -> dict[str, tuple[int, list]]:
     for i, sid in enumerate(ids):
         start = starts[sid]
         end = starts[ids[i + 1]] if i + 1 < len(ids) else len(document.pages)
+        while end > start + 1 and _inserted_blank(document.pages[end - 1]):
+            end -= 1
         out[sid] = (start, document.pages[start:end])
     return out
+
+
+def _inserted_blank(page) -> bool:
+    """A blank page WeasyPrint inserted for a recto break, holding nothing (not even notes)."""
+    box = page._page_box
+    return bool(box.page_type.blank) and not any(getattr(child, "children", None) for child in box.children[1:])
 
 
 def _page_layout(page) -> PageLayout:
@@ -585,6 +665,12 @@ def _keep_only_sections(document, ids: list[str]) -> bool:
     if elements is None or len({id(parents[e]) for e in elements}) != 1:
         return False
     keep = {id(e) for e in elements}
+    for e in elements:
+        # every section starts a recto page, as it would laid out alone: its pages (their
+        # margins, side by side) then do not depend on the sections laid out before it, so
+        # a cached layout is the one a fresh one would give; the blank pages this inserts are
+        # left out (_pages_by_section)
+        e.set("style", ";".join(filter(None, [e.get("style", "").strip().rstrip(";"), "break-before: recto"])))
     node = parents[elements[0]]
     for child in list(node):
         if id(child) not in keep:
