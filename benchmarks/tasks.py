@@ -77,17 +77,23 @@ def briefpack_incremental(sources: str, work: str) -> dict:
     The HTML preview first, as the server keeps it: the pack loaded and shown, then one section
     in the middle gets a new paragraph and the preview is refreshed (reload + render, as the
     server does on a file event); again from the save itself, file event included (watchfiles).
-    Then the PDF, as serve's build process or build --watch keeps it: built twice (the second,
-    warm, is the "full build" figure), then rebuilt after another edit of that section."""
+    Then the PDF: a full build in this warm process (everything laid out, several processes, as
+    `briefpack build`), the first build of a watch session (a BuildCache: laid out in this
+    process, the layouts kept), then a rebuild after another edit of that section, whose bytes
+    are checked against a build of the edited sources that reuses nothing."""
     import shutil
     import threading
     from pathlib import Path
 
-    from briefpack.build import build_pack
+    from briefpack.build import BuildCache, build_pack
     from briefpack.preview.state import Preview, View
     from briefpack.sources.parse_cache import ParseCache
     from briefpack.watch import watch
 
+    import os
+
+    # reproducible builds, so that the rebuilt PDF can be compared byte for byte with a fresh one
+    os.environ.setdefault("SOURCE_DATE_EPOCH", "1412121600")
     root = Path(work)
     shutil.rmtree(root, ignore_errors=True)
     shutil.copytree(sources, root / "sources")
@@ -130,16 +136,24 @@ def briefpack_incremental(sources: str, work: str) -> dict:
     stop.set()
     watcher.join(10)
 
-    cache = ParseCache()
-    build_pack(src, out, formats=("pdf",), force=True, cache=cache)  # imports, caches warm
+    parses = ParseCache()
+    build_pack(src, out, formats=("pdf",), force=True, cache=parses)  # imports, parses warm
     start = time.perf_counter()
-    full = build_pack(src, out, formats=("pdf",), force=True, cache=cache)
+    # the full build: everything laid out, as `briefpack build` does (several processes), warm
+    full = build_pack(src, out, formats=("pdf",), force=True, cache=parses)
     full_pdf = time.perf_counter() - start
+    cache = BuildCache()  # what build --watch and serve's build process keep: parses and layouts
+    start = time.perf_counter()
+    build_pack(src, out, formats=("pdf",), force=True, cache=cache)
+    first_pdf = time.perf_counter() - start
     edit("THIRD-EDIT")
     start = time.perf_counter()
     rebuilt = build_pack(src, out, formats=("pdf",), cache=cache)
     pdf_rebuild = time.perf_counter() - start
     assert rebuilt.written
+    # the promise: the same bytes as a build of the edited sources that reuses nothing
+    fresh = build_pack(src, root / "fresh", formats=("pdf",), force=True)
+    same = rebuilt.written[0].read_bytes() == fresh.written[0].read_bytes()
     return {
         "inner": html_refresh,
         "pages": sum(full.pages.values()),
@@ -148,7 +162,9 @@ def briefpack_incremental(sources: str, work: str) -> dict:
         "html_refresh_s": html_refresh,
         "save_to_html_s": timing.get("end", float("nan")) - timing["start"],
         "full_pdf_s": full_pdf,
+        "first_pdf_s": first_pdf,
         "pdf_rebuild_s": pdf_rebuild,
+        "rebuild_bytes_identical": same,
     }
 
 

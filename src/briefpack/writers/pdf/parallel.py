@@ -111,6 +111,7 @@ class ChunkResult:
     laid: object = field(default=None, repr=False, compare=False)  # weasyprint Document of the pages, when not written
     reused: int = 0  # sections whose pages came from a LayoutCache
     reused_pdf: bool = False  # and the chunk's PDF too
+    chunk_key: tuple | None = field(default=None, repr=False, compare=False)  # its PDF's key in the LayoutCache, if kept
 
 
 # ----------------------------------------------------------------------------------- entry point
@@ -184,9 +185,16 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
     where = "in this process" if processes == 1 or cache is not None else f"{processes} processes at a time"
     options.progress("pdf", f"layout of {len(edition.sections)} sections in {len(chunks)} chunks, {where} (sections per chunk: {sizes})")
     if cache is not None:
-        processes = 1  # the pages to keep are laid out in this process
+        # the pages to keep are laid out in this process; forked children write the chunks'
+        # PDFs from them meanwhile (they inherit the pages), when there is a CPU to spare
+        writers = ChunkWriters(processes - 1)
+        try:
+            results = _lay_out_here(edition, style, options, chunks, cache, writers)
+            return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: writers.pdfs(results))
+        finally:
+            writers.close()
     if processes == 1:
-        results = _lay_out_here(edition, style, options, chunks, cache)
+        results = _lay_out_here(edition, style, options, chunks)
         return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: [r.pdf for r in results])
     workers = ChunkWorkers(edition, style, options, chunks, processes)
     try:
@@ -197,15 +205,18 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         workers.close()
 
 
-def _lay_out_here(edition, style, options, chunks, cache=None) -> list[ChunkResult]:
+def _lay_out_here(edition, style, options, chunks, cache=None, writers=None) -> list[ChunkResult]:
     """The chunks laid out and written one after the other in this process, each chunk's boxes
     freed once it is written: the same PDFs a worker writes (lay_out_chunk). With `cache` (a
-    LayoutCache) the boxes are kept for the next build and unchanged sections are not laid out."""
+    LayoutCache) the boxes are kept for the next build and unchanged sections are not laid out;
+    `writers` (ChunkWriters) then write the PDFs the cache does not have."""
     from .layout_watch import release_frozen
 
     results = []
     for index, chunk in enumerate(chunks):
-        result = lay_out_chunk(edition, style, options, chunk, cache=cache)
+        result = lay_out_chunk(edition, style, options, chunk, cache=cache, write=writers is None)
+        if writers is not None:
+            writers.start(index, result, cache)
         results.append(result)
         extra = f", {result.relaid_pages} pages laid out again for footnotes" if result.relaid_pages else ""
         if cache is not None:
@@ -429,6 +440,78 @@ class ChunkWorkers:
             process.join()
 
 
+def _write_chunk(laid, conn) -> None:
+    """A forked child: the PDF of pages laid out by its parent (inherited, not sent)."""
+    try:
+        conn.send(("pdf", laid.write_pdf()))
+    except BaseException as exc:
+        conn.send(("error", RuntimeError(f"{type(exc).__name__}: {exc}")))
+    finally:
+        conn.close()
+
+
+class ChunkWriters:
+    """Chunk PDFs written from pages laid out in this process (a LayoutCache's): each by a forked
+    child, at most `spare` at a time, while this process lays out the next chunk or the frame;
+    in this process when there is no CPU to spare. The bytes are those `laid.write_pdf()` gives
+    here. Always `close()`d (stops children still running)."""
+
+    def __init__(self, spare: int):
+        self.spare = max(0, spare)
+        self.context = multiprocessing.get_context("fork") if self.spare else None
+        self.running: dict[int, tuple] = {}  # chunk index → (process, connection, result, cache)
+
+    def start(self, index: int, result: ChunkResult, cache) -> None:
+        """Have `result`'s PDF written (unless the cache gave it) and kept in `cache`."""
+        if result.pdf is not None:
+            return
+        if not self.spare:
+            self._finish(result, result.laid.write_pdf(), cache)
+            return
+        while len(self.running) >= self.spare:
+            self._collect(min(self.running))
+        mine, theirs = self.context.Pipe(duplex=False)
+        try:
+            process = self.context.Process(target=_write_chunk, args=(result.laid, theirs), daemon=True)
+            process.start()
+        finally:
+            theirs.close()
+        self.running[index] = (process, mine, result, cache)
+
+    def _collect(self, index: int) -> None:
+        process, conn, result, cache = self.running.pop(index)
+        try:
+            kind, value = conn.recv()
+        except EOFError:
+            process.join(1)
+            raise RuntimeError(f"the process writing chunk {index + 1} of the PDF stopped (exit code {process.exitcode})") from None
+        finally:
+            conn.close()
+        process.join()
+        if kind == "error":
+            raise value
+        self._finish(result, value, cache)
+
+    @staticmethod
+    def _finish(result: ChunkResult, pdf: bytes, cache) -> None:
+        result.pdf = pdf
+        if result.chunk_key is not None:
+            cache.keep_chunk(result.chunk_key, pdf)
+
+    def pdfs(self, results: list[ChunkResult]) -> list[bytes]:
+        for index in sorted(self.running):
+            self._collect(index)
+        return [r.pdf for r in results]
+
+    def close(self) -> None:
+        for process, conn, _, _ in self.running.values():
+            conn.close()
+            if process.is_alive():
+                process.terminate()
+            process.join()
+        self.running = {}
+
+
 def _quiet(stage: str, detail: str) -> None:
     pass
 
@@ -565,19 +648,20 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
         page_no += len(s.pages)
     messages = pack_warnings(edition, list(dict.fromkeys(msg for s in ordered for msg in s.messages)))
     chunk_key = tuple(keys[s.id] for s in sections) if keys is not None else None
-    pdf = cache.chunk_pdf(chunk_key) if chunk_key is not None and write else None
+    pdf = cache.chunk_pdf(chunk_key) if chunk_key is not None else None
     reused_pdf = pdf is not None
     laid = ordered[0].documents[0].copy(pages)
     if write and pdf is None:
         pdf = laid.write_pdf()
-    if keys is not None and not any(s.spills for s in ordered):
+    keep = keys is not None and not any(s.spills for s in ordered)
+    if keep:
         for s in sections:
             cache.keep_section(keys[s.id], laid_out[s.id])
         if pdf is not None:
             cache.keep_chunk(chunk_key, pdf)
     layouts = [layout for s in ordered for layout in s.layouts]
-    return ChunkResult(pdf, layouts, separations, messages, rounds, relaid, None if write else laid,
-                       reused=reused, reused_pdf=reused_pdf)
+    return ChunkResult(pdf, layouts, separations, messages, rounds, relaid, None if pdf is not None else laid,
+                       reused=reused, reused_pdf=reused_pdf, chunk_key=chunk_key if keep else None)
 
 
 def pack_warnings(edition: m.Edition, messages: list[str]) -> list[str]:
