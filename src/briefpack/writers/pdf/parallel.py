@@ -898,7 +898,9 @@ def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shift
             # paints them in (text extraction follows it).
             contents = target.raw_get("/Contents")
             draw = DecodedStreamObject()
-            draw.set_data(f"q 1 0 0 1 {dx * 0.75:.4f} {-dy * 0.75:.4f} cm {name} Do Q\n".encode("ascii"))
+            # as precise as WeasyPrint's own coordinates (6 decimals): a body page laid out on the
+            # other side lands where one layout puts it, to the rasteriser's pixel
+            draw.set_data(f"q 1 0 0 1 {dx * 0.75:.6f} {-dy * 0.75:.6f} cm {name} Do Q\n".encode("ascii"))
             existing = list(contents) if isinstance(contents, ArrayObject) else [contents]
             target[NameObject("/Contents")] = ArrayObject([writer._add_object(draw), *existing])
             _add_links(writer, target, layouts[index - first_body], dx, dy, anchors)
