@@ -30,6 +30,21 @@ def _reused(messages: list[str]) -> list[tuple[int, int, bool]]:
     return out
 
 
+def _png(path, colour: str) -> None:
+    from PIL import Image
+
+    Image.new("RGB", (60, 40), colour).save(path)
+
+
+def _image_colours(data: bytes) -> list[tuple[int, int, int]]:
+    """The colour of each image the PDF's pages hold (a body page's images are those of its chunk)."""
+    colours = []
+    for page in PdfReader(io.BytesIO(data)).pages:
+        for image in page.images:
+            colours.append(image.image.convert("RGB").getpixel((5, 5)))
+    return colours
+
+
 def _text(data: bytes) -> str:
     return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
 
@@ -43,6 +58,12 @@ def loop(tmp_path_factory):
     root = tmp_path_factory.mktemp("incremental")
     pack = write_large_pack(root / "pack", sections=12, paragraphs=14)
     sections = sorted((pack / "sections").glob("*.md"))
+    # two images in neighbouring sections of one chunk: when the edited one is laid out alone,
+    # the pages of both are written as one PDF, and each must keep its own image
+    (pack / "sections" / "img").mkdir()
+    for section, colour in ((sections[5], "red"), (sections[6], "blue")):
+        _png(pack / "sections" / "img" / f"{colour}.png", colour)
+        section.write_text(section.read_text(encoding="utf-8") + f"\n\n![A {colour} square](img/{colour}.png)\n", encoding="utf-8")
     steps = {}
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SOURCE_DATE_EPOCH", "1740787200")
@@ -83,6 +104,7 @@ def test_a_rebuild_writes_the_bytes_of_a_fresh_build(loop):
     assert pages == fresh_pages
     assert data == fresh
     assert "MIDDLE-EDIT" in _text(data)
+    assert set(_image_colours(data)) == {(255, 0, 0), (0, 0, 255)}  # both images, neither lost to the other
 
 
 def test_new_note_numbers_lay_out_the_sections_they_change_and_the_bytes_still_match(loop):

@@ -11,6 +11,7 @@ while never being able to reach a real host.
 from __future__ import annotations
 
 import base64
+import hashlib
 import re
 from urllib.parse import unquote
 
@@ -41,21 +42,30 @@ def media_type(name: str) -> str:
 
 
 class ResourceTable:
-    """Numbers the pack's resources as they are first used: `url(resource)` → stable URL."""
+    """The pack's resources as they are used: `url(resource)` → a URL named by the resource's
+    bytes. WeasyPrint identifies an image by its URL when it writes a PDF, and the PDF writer
+    writes pages laid out by several documents (footnote rounds, layouts kept between builds)
+    as one PDF: a URL numbered per document would give two images the same name there."""
 
     def __init__(self):
-        self._by_key: dict[tuple, int] = {}
-        self.resources: list[Resource] = []
+        self._by_key: dict[tuple, str] = {}
+        self._by_name: dict[str, Resource] = {}
 
     def url(self, resource: Resource) -> str:
         key = (str(resource.path), len(resource.data), resource.media_type)
-        if key not in self._by_key:
-            self._by_key[key] = len(self.resources)
-            self.resources.append(resource)
-        return f"{RESOURCE_BASE}{self._by_key[key]}"
+        name = self._by_key.get(key)
+        if name is None:
+            digest = hashlib.sha256(resource.media_type.encode() + b"\0" + resource.data).hexdigest()[:40]
+            name = self._by_key[key] = digest
+            self._by_name[name] = resource
+        return f"{RESOURCE_BASE}{name}"
 
-    def get(self, number: int) -> Resource:
-        return self.resources[number]
+    @property
+    def resources(self) -> list[Resource]:
+        return list(self._by_name.values())
+
+    def get(self, name: str) -> Resource:
+        return self._by_name[name]
 
 
 def data_uri(data: bytes, media: str) -> str:
@@ -93,8 +103,8 @@ def make_fetcher(style: Style, resources: ResourceTable, *, allow_remote: bool):
                 return URLFetcherResponse(url, style.data(name), {"Content-Type": media_type(name)})
             if url.startswith(RESOURCE_BASE):
                 try:
-                    resource = resources.get(int(url[len(RESOURCE_BASE):]))
-                except (ValueError, IndexError):
+                    resource = resources.get(url[len(RESOURCE_BASE):])
+                except KeyError:
                     raise ValueError(f"no such pack resource: {url}") from None
                 return URLFetcherResponse(url, resource.data, {"Content-Type": resource.media_type})
             if url.startswith("data:"):
