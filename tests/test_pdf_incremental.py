@@ -81,6 +81,17 @@ def loop(tmp_path_factory):
         middle.write_text(middle.read_text(encoding="utf-8") + f"\n\nMIDDLE-EDIT {PARAGRAPH}\n\n{PARAGRAPH}\n", encoding="utf-8")
         steps["paragraph"] = build("warm", cache=cache)
         steps["paragraph fresh"] = build("fresh-1")
+        # a word of the last section's last plain paragraph spelled backwards: no anchor or
+        # bookmark moves, so the frame is the one of the last build
+        last = sections[-1]
+        lines = last.read_text(encoding="utf-8").split("\n")
+        at = max(i for i, line in enumerate(lines) if re.fullmatch(r"[A-Z][^\[\]#]*\.", line) and len(line.split()) > 4)
+        words = lines[at].split(" ")
+        words[1] = "Qz" + words[1][::-1]
+        lines[at] = " ".join(words)
+        last.write_text("\n".join(lines), encoding="utf-8")
+        steps["word"] = build("warm", cache=cache)
+        steps["word fresh"] = build("fresh-w")
         first = sections[0]
         first.write_text(first.read_text(encoding="utf-8") + "\n\nAn added call.[^added]\n\n[^added]: FIRST-NOTE added.\n", encoding="utf-8")
         steps["note"] = build("warm", cache=cache)
@@ -105,6 +116,15 @@ def test_a_rebuild_writes_the_bytes_of_a_fresh_build(loop):
     assert data == fresh
     assert "MIDDLE-EDIT" in _text(data)
     assert set(_image_colours(data)) == {(255, 0, 0), (0, 0, 255)}  # both images, neither lost to the other
+
+
+def test_a_changed_word_keeps_the_frame_and_the_bytes_match(loop):
+    data, _, messages = loop["word"]
+    assert any(m.endswith("body pages: as in the last build") for m in messages), messages
+    assert not any(m.startswith("writing ") for m in messages)  # no frame laid out or written
+    assert sorted(_reused(messages)) == [(3, 4, False), (4, 4, True), (4, 4, True)]
+    assert data == loop["word fresh"][0]
+    assert "Qz" in _text(data)
 
 
 def test_new_note_numbers_lay_out_the_sections_they_change_and_the_bytes_still_match(loop):

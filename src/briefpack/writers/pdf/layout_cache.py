@@ -13,7 +13,10 @@ style's files, the options and briefpack's version. Nothing is ever looked up by
 WeasyPrint's pages are live objects (boxes, fonts): the cache is memory only, kept by the
 caller, and holds the sections of the latest build of each edition, up to MAX_PAGES pages in
 all; a larger pack is laid out as usual (several processes, nothing kept). A chunk's PDF is
-kept by the keys of its sections, so an unchanged chunk is not even written again.
+kept by the keys of its sections, so an unchanged chunk is not even written again; and the
+latest frame (contents, running heads, "Page X of Y") by its HTML, which holds every anchor and
+bookmark of the body pages where they are: an edit that moves none of them (a word changed in
+a line) does not lay the frame out again.
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ class LayoutCache:
         self._used_sections: dict[str, object] = {}
         self._used_chunks: dict[tuple[str, ...], bytes] = {}
         self._style_digests: dict[int, tuple[Style, str]] = {}
+        self._frame: tuple[str, tuple] | None = None
         self.hits = 0
         self.misses = 0
 
@@ -99,6 +103,25 @@ class LayoutCache:
 
     def keep_chunk(self, key: tuple[str, ...], pdf: bytes) -> None:
         self._used_chunks[key] = pdf
+
+    def frame_key(self, html_key: str, style: Style, options: RenderOptions) -> str:
+        """The key of a frame: its HTML with every placeholder (parallel.FrameSource.key), the
+        style, the options, the time stamped into the PDF."""
+        import os
+
+        h = hashlib.sha256(f"briefpack {__version__}\0{options.timestamp.isoformat()}\0{options.allow_remote}\0".encode())
+        h.update(f"epoch {os.environ.get('SOURCE_DATE_EPOCH', '')}\0".encode())
+        h.update(self._style_digest(style).encode())
+        h.update(html_key.encode())
+        return h.hexdigest()
+
+    def frame(self, key: str):
+        """(frame PDF, index of its first body page, shifts, pages) kept for `key`, or None."""
+        found = self._frame if self._frame is not None and self._frame[0] == key else None
+        return found[1] if found is not None else None
+
+    def keep_frame(self, key: str, frame) -> None:
+        self._frame = (key, frame)  # the latest only: it is the one a small edit leaves as it was
 
     def fits(self, estimated_pages: float) -> bool:
         return estimated_pages <= self.max_pages

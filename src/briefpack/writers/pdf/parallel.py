@@ -190,7 +190,7 @@ def render_parallel(edition: m.Edition, style: Style, options: RenderOptions, pr
         writers = ChunkWriters(processes - 1)
         try:
             results = _lay_out_here(edition, style, options, chunks, cache, writers)
-            return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: writers.pdfs(results))
+            return _frame_and_join(edition, style, options, placeholders, warnings, results, lambda: writers.pdfs(results), cache)
         finally:
             writers.close()
     if processes == 1:
@@ -227,7 +227,7 @@ def _lay_out_here(edition, style, options, chunks, cache=None, writers=None) -> 
     return results
 
 
-def _frame_over(edition, style, options, placeholders, warnings, results: list[ChunkResult]):
+def _frame_over(edition, style, options, placeholders, warnings, results: list[ChunkResult], source=None):
     """The frame laid out over the chunks' body pages: (document, its PDF identifier, index of
     its first body page, each body page's shift onto its frame page); the chunks' warnings are
     added to `warnings`. None when the body pages cannot go onto the frame's."""
@@ -235,7 +235,7 @@ def _frame_over(edition, style, options, placeholders, warnings, results: list[C
     if any(p.blank for p in pages):
         return None  # the style inserts blank pages: page sides matter
     options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages")
-    frame = _lay_out_frame(edition, style, options, pages, placeholders)
+    frame = _lay_out_frame(edition, style, options, pages, placeholders, source)
     if frame is None:
         return None
     document, html, first_body = frame
@@ -246,19 +246,35 @@ def _frame_over(edition, style, options, placeholders, warnings, results: list[C
     return document, hashlib.md5(html.encode("utf-8")).hexdigest().encode("ascii"), first_body, shifts
 
 
-def _frame_and_join(edition, style, options, placeholders, warnings, results: list[ChunkResult], pdfs):
-    """The frame laid out and written, the chunks' PDFs (`pdfs()`) drawn onto it (join_pages)."""
-    frame = _frame_over(edition, style, options, placeholders, warnings, results)
-    if frame is None:
-        return None
-    document, identifier, first_body, shifts = frame
-    options.progress("pdf", f"writing {len(document.pages)} pages")
-    frame_pdf = document.write_pdf(pdf_identifier=identifier)
-    chunk_pdfs = pdfs()
+def _frame_and_join(edition, style, options, placeholders, warnings, results: list[ChunkResult], pdfs, cache=None):
+    """The frame laid out and written, the chunks' PDFs (`pdfs()`) drawn onto it (join_pages).
+    With `cache` (a LayoutCache), a frame whose HTML (placeholders included: every anchor and
+    bookmark where the body pages have it) is the one of the last build is not laid out again."""
     pages = [p for r in results for p in r.pages]
+    kept, key = None, None
+    if cache is not None and not any(p.blank for p in pages):
+        source = frame_source(edition, style, options, pages, placeholders)
+        # the body pages' boxes too: the shifts onto the frame's pages depend on them
+        key = cache.frame_key(source.key + repr([(p.width, p.height, p.content) for p in pages]), style, options)
+        kept = cache.frame(key)
+    if kept is not None:
+        frame_pdf, first_body, shifts, frame_pages = kept
+        options.progress("pdf", f"contents, running heads and footers over {len(pages)} body pages: as in the last build")
+        _report(results, first_body, warnings)
+    else:
+        frame = _frame_over(edition, style, options, placeholders, warnings, results, source if key else None)
+        if frame is None:
+            return None
+        document, identifier, first_body, shifts = frame
+        frame_pages = len(document.pages)
+        options.progress("pdf", f"writing {frame_pages} pages")
+        frame_pdf = document.write_pdf(pdf_identifier=identifier)
+        if key is not None:
+            cache.keep_frame(key, (frame_pdf, first_body, shifts, frame_pages))
+    chunk_pdfs = pdfs()
     options.progress("pdf", f"joining {len(pages)} body pages onto the frame")
     data = join_pages(frame_pdf, chunk_pdfs, first_body, shifts, pages)
-    return data, len(document.pages)
+    return data, frame_pages
 
 
 def _shifts(pages: list[PageLayout], frame_pages) -> list[tuple[float, float]] | None:
@@ -794,11 +810,22 @@ def frame_page(body: PageLayout, number: int, seen: set[str]) -> Markup:
     return element("div", parts, class_="bp-page", id=f"bp-page-{number}")
 
 
-def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder]):
-    """The frame document (see the module docstring), its HTML and the index of its first body
-    page; None when the style's templates do not have the expected shape."""
-    from weasyprint import CSS, HTML
+@dataclass
+class FrameSource:
+    """The frame's HTML before layout: the style's templates over sections reduced to their
+    contents entries, and one placeholder page per body page."""
 
+    html: str
+    placeholders: str
+    resources: ResourceTable
+
+    @property
+    def key(self) -> str:
+        """Hash input for the PDF identifier: the frame with every placeholder (it depends on the layout)."""
+        return self.html + self.placeholders
+
+
+def frame_source(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder]) -> FrameSource:
     # Sections reduced to their contents entries: the frame never prints a section body.
     frame_sections = tuple(dataclasses.replace(s, children=tuple(s.headings(max_level=2))) for s in edition.sections)
     resources = ResourceTable()
@@ -808,8 +835,16 @@ def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholder
     )
     seen: set[str] = set()
     placeholder_html = Markup("").join(frame_page(p, i, seen) for i, p in enumerate(pages))
-    # Hash input for the PDF identifier: the frame with every placeholder (it depends on the layout).
-    html_key = html + placeholder_html
+    return FrameSource(str(html), str(placeholder_html), resources)
+
+
+def _lay_out_frame(edition, style, options, pages: list[PageLayout], placeholders: list[AnnexPlaceholder], source=None):
+    """The frame document (see the module docstring), its HTML and the index of its first body
+    page; None when the style's templates do not have the expected shape."""
+    from weasyprint import CSS, HTML
+
+    source = source or frame_source(edition, style, options, pages, placeholders)
+    html, placeholder_html, resources, html_key = source.html, source.placeholders, source.resources, source.key
     document = HTML(string=html, base_url=STYLE_BASE, url_fetcher=make_fetcher(style, resources, allow_remote=options.allow_remote))
     ids = [s.id for s in edition.sections]
     root = document.etree_element
