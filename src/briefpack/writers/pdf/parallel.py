@@ -23,6 +23,12 @@ Footnotes are kept with their calls as in the single layout (footnotes), but a s
 needs a new page break is laid out again alone, not the whole pack: each extra round costs the
 pages of the sections it fixes.
 
+Every section starts a recto page of its chunk, as if it were laid out alone (the blank pages
+this inserts are left out; the join shifts each page onto its frame page's margins): so a
+section's pages depend on the section alone, and a long-running process (`build --watch`,
+serve's build process) keeps them between builds (layout_cache) and lays out again only the
+sections an edit changed — to the bytes a fresh build writes.
+
 `render_parallel` returns None when the edition cannot be split this way (PDF/A and PDF/UA
 variants need one tagged document; sections that run on; a style whose page rules depend on
 more than the left/right side); the caller then lays it out as one document.
