@@ -24,8 +24,9 @@ from docx.opc.constants import CONTENT_TYPE as CT
 from docx.opc.constants import RELATIONSHIP_TYPE as RT
 from docx.opc.packuri import PackURI
 from docx.opc.part import PartFactory
-from docx.oxml.ns import qn
-from docx.oxml.parser import OxmlElement, parse_xml, register_element_cls
+from docx.oxml.ns import NamespacePrefixedTag
+from docx.oxml.ns import qn as _docx_qn
+from docx.oxml.parser import oxml_parser, parse_xml, register_element_cls
 from docx.oxml.xmlchemy import BaseOxmlElement, ZeroOrMore
 from docx.parts.story import StoryPart
 
@@ -35,11 +36,34 @@ R_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 # --------------------------------------------------------------------------- elements
 
 
+# Tags and attribute names resolved once: a large pack makes tens of thousands of elements, and
+# python-docx's `OxmlElement` and `qn` parse the "w:p" prefix form again on every call.
+_CLARK: dict[str, str] = {}
+_TAGS: dict[str, tuple[str, dict[str, str]]] = {}
+_make = oxml_parser.makeelement  # python-docx's parser: elements get its element classes (CT_P, CT_R…)
+
+
+def qn(tag: str) -> str:
+    """'w:p' → '{http://…/main}p' (python-docx's `qn`, remembered)."""
+    try:
+        return _CLARK[tag]
+    except KeyError:
+        clark = _CLARK[tag] = _docx_qn(tag)
+        return clark
+
+
 def element(tag: str, attrs: dict[str, str] | None = None, children: Iterable = ()) -> BaseOxmlElement:
-    """`element("w:numFmt", {"w:val": "decimal"})` — attribute names in prefix form."""
-    el = OxmlElement(tag)
-    for name, value in (attrs or {}).items():
-        el.set(qn(name) if ":" in name else name, str(value))
+    """`element("w:numFmt", {"w:val": "decimal"})` — attribute names in prefix form. The same
+    element python-docx's `OxmlElement` makes (its class, its one namespace declaration)."""
+    try:
+        clark, nsmap = _TAGS[tag]
+    except KeyError:
+        prefixed = NamespacePrefixedTag(tag)
+        clark, nsmap = _TAGS[tag] = (prefixed.clark_name, prefixed.nsmap)
+    el = _make(clark, nsmap=nsmap)
+    if attrs:
+        for name, value in attrs.items():
+            el.set(qn(name) if ":" in name else name, str(value))
     for child in children:
         el.append(child)
     return el
@@ -57,6 +81,9 @@ def insert_in_order(parent, child, successors: Sequence[str]):
     return child
 
 
+_XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
+
+
 def run(text: str | None = None, style_id: str | None = None, children: Iterable = ()) -> BaseOxmlElement:
     """A `w:r`, optionally with a character style, some special children and/or text."""
     r = element("w:r")
@@ -68,7 +95,44 @@ def run(text: str | None = None, style_id: str | None = None, children: Iterable
         t = element("w:t")
         t.text = text
         if text != text.strip():
-            t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
+            t.set(_XML_SPACE, "preserve")
+        r.append(t)
+    return r
+
+
+#: run properties a text run can carry, in the order CT_RPr's schema gives them
+_MARK_TAGS = (("b", "w:b"), ("i", "w:i"), ("strike", "w:strike"))
+
+
+def text_run(text: str, style_id: str | None = None, marks: frozenset[str] = frozenset(), rtl: bool = False,
+             language: tuple[str, str] | None = None) -> BaseOxmlElement:
+    """A `w:r` of text with its properties written in schema order at once: the character
+    style, bold/italic/strike (`marks`: "b", "i", "strike"; a right-to-left run also gets the
+    complex-script `w:bCs`/`w:iCs` Word applies to it), `w:rtl`, and `w:lang` for `language`
+    ((tag, script), see `set_language`). The same XML as `run()` followed by `mark_rtl` and
+    `set_run_language` would give, without a schema-order search per property."""
+    r = element("w:r")
+    if style_id or marks or rtl or language:
+        rpr = element("w:rPr")
+        if style_id:
+            rpr.append(element("w:rStyle", {"w:val": style_id}))
+        for mark, tag in _MARK_TAGS:
+            if mark in marks:
+                rpr.append(element(tag))
+                if rtl and mark != "strike":
+                    rpr.append(element(tag + "Cs"))
+        if rtl:
+            rpr.append(element("w:rtl"))
+        if language:
+            lang = element("w:lang")
+            _set_language_attributes(lang, *language)
+            rpr.append(lang)
+        r.append(rpr)
+    if text:
+        t = element("w:t")
+        t.text = text
+        if text != text.strip():
+            t.set(_XML_SPACE, "preserve")
         r.append(t)
     return r
 
@@ -215,6 +279,8 @@ class FootnotesPart(StoryPart):
     """`/word/footnotes.xml`. A story part, so python-docx proxies (Paragraph, Run, Table) work
     inside notes and resolve style names and relationships against it."""
 
+    _taken_ids: set[str] | None = None  # note ids in use, once add_footnote has looked
+
     @classmethod
     def new(cls, package) -> "FootnotesPart":
         return cls(PackURI("/word/footnotes.xml"), CT.WML_FOOTNOTES, parse_xml(_FOOTNOTES_XML), package)
@@ -224,10 +290,16 @@ class FootnotesPart(StoryPart):
         return found[0] if found else None
 
     def add_footnote(self, note_id: int) -> CT_Footnote:
-        if self.footnote(note_id) is not None:
+        # the ids in use, kept from the first call on: a search of every note per note made
+        # writing a pack's notes quadratic in their number
+        taken = self._taken_ids
+        if taken is None:
+            taken = self._taken_ids = {n.get(qn("w:id")) for n in self.element.iterchildren(qn("w:footnote"))}
+        if str(note_id) in taken:
             raise ValueError(f"footnote {note_id} exists already")
         note = element("w:footnote", {"w:id": str(note_id)})
         self.element.append(note)
+        taken.add(str(note_id))
         return note
 
     def clear_notes(self) -> None:
@@ -235,6 +307,7 @@ class FootnotesPart(StoryPart):
         for note in self.element.xpath("./w:footnote"):
             if note.get(qn("w:type")) not in ("separator", "continuationSeparator"):
                 self.element.remove(note)
+        self._taken_ids = None
 
     def note_ids(self) -> list[int]:
         return [
@@ -337,10 +410,12 @@ def add_abstract_list(numbering, kind: str, name: str, step: int = 397, hanging:
     return abstract_id
 
 
-def add_list_instance(numbering, abstract_id: int, level: int = 0, start: int = 1) -> int:
+def add_list_instance(numbering, abstract_id: int, level: int = 0, start: int = 1, num_id: int | None = None) -> int:
     """A new `w:num` over an abstract list that restarts `level` at `start`: every list in the
-    text gets its own, so each list counts from its own start."""
-    num_id = _next_id(numbering, "w:num", "w:numId")
+    text gets its own, so each list counts from its own start. `num_id`: the id to give it,
+    when the caller counts them (otherwise one past the highest, found by a search)."""
+    if num_id is None:
+        num_id = _next_id(numbering, "w:num", "w:numId")
     numbering.append(element("w:num", {"w:numId": str(num_id)}, [
         element("w:abstractNumId", {"w:val": str(abstract_id)}),
         element("w:lvlOverride", {"w:ilvl": str(level)}, [element("w:startOverride", {"w:val": str(start)})]),
@@ -348,11 +423,23 @@ def add_list_instance(numbering, abstract_id: int, level: int = 0, start: int = 
     return num_id
 
 
+#: CT_PPr children before w:numPr (schema order)
+_PPR_BEFORE_NUMPR = frozenset(qn(t) for t in (
+    "w:pStyle", "w:keepNext", "w:keepLines", "w:pageBreakBefore", "w:framePr", "w:widowControl"))
+
+
 def set_numbering(p, num_id: int, level: int) -> None:
+    """`w:numPr` on a paragraph: list `num_id` at `level` (0-based), in its schema place."""
     ppr = p.get_or_add_pPr()
-    num_pr = ppr.get_or_add_numPr()
-    num_pr.get_or_add_ilvl().val = level
-    num_pr.get_or_add_numId().val = num_id
+    num_pr = ppr.find(qn("w:numPr"))
+    if num_pr is not None:
+        ppr.remove(num_pr)
+    num_pr = element("w:numPr", children=[element("w:ilvl", {"w:val": level}), element("w:numId", {"w:val": num_id})])
+    before = [child for child in ppr if child.tag in _PPR_BEFORE_NUMPR]
+    if before:
+        before[-1].addnext(num_pr)
+    else:
+        ppr.insert(0, num_pr)
 
 
 # --------------------------------------------------------------------------- settings & styles
@@ -418,6 +505,10 @@ def set_language(rpr, language: str, script: str) -> None:
     lang = rpr.find(qn("w:lang"))
     if lang is None:
         lang = insert_in_order(rpr, element("w:lang"), _RPR_AFTER_LANG)
+    _set_language_attributes(lang, language, script)
+
+
+def _set_language_attributes(lang, language: str, script: str) -> None:
     lang.set(qn("w:val"), language)
     if script == "arabic":
         lang.set(qn("w:bidi"), language)
@@ -462,6 +553,26 @@ def set_bidi(ppr, on: bool = True) -> None:
         bidi.attrib.pop(qn("w:val"), None)
     else:
         bidi.set(qn("w:val"), "0")
+
+
+#: CT_PPr children after w:jc (schema order)
+_PPR_AFTER_JC = frozenset(qn(t) for t in (
+    "w:textDirection", "w:textAlignment", "w:textboxTightWrap", "w:outlineLvl", "w:divId", "w:cnfStyle",
+    "w:rPr", "w:sectPr", "w:pPrChange",
+))
+
+
+def set_alignment(ppr, value: str) -> None:
+    """`w:jc` ("left", "center", "right", "both") on paragraph properties, in its schema place."""
+    jc = ppr.find(qn("w:jc"))
+    if jc is None:
+        jc = element("w:jc")
+        successor = next((child for child in ppr if child.tag in _PPR_AFTER_JC), None)
+        if successor is not None:
+            successor.addprevious(jc)
+        else:
+            ppr.append(jc)
+    jc.set(qn("w:val"), value)
 
 
 def set_default_bidi(styles) -> None:
