@@ -165,3 +165,17 @@ def test_reproducible_zip_fixes_times_and_order():
         assert {i.date_time for i in z.infolist()} == {(2014, 10, 1, 12, 30, 0)}
         assert z.testzip() is None
     assert docx.Document(io.BytesIO(one)).paragraphs[-1].text == "x"
+
+
+def test_package_bytes_is_the_reproducible_zip_of_pythondocx_save():
+    """The writer zips the package once (package_bytes): the same bytes as python-docx's own
+    save re-zipped, footnotes part and custom properties included."""
+    doc = docx.Document()
+    doc.add_paragraph("x")
+    wx.footnotes_part(doc.part).add_footnote(1)
+    wx.set_custom_properties(doc.part.package, [("briefpack", "1")])
+    stamp = dt.datetime(2014, 10, 1, 12, 30)
+    direct = wx.package_bytes(doc.part.package, stamp)
+    assert direct == wx.reproducible_zip(saved(doc), stamp)
+    with zipfile.ZipFile(io.BytesIO(direct)) as z:
+        assert {"word/footnotes.xml", "docProps/custom.xml", "word/_rels/document.xml.rels"} <= set(z.namelist())

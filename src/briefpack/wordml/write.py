@@ -706,19 +706,51 @@ def set_custom_properties(package, props: Sequence[tuple[str, str]]) -> None:
 def reproducible_zip(blob: bytes, timestamp: _dt.datetime) -> bytes:
     """Re-zip a saved package with one fixed entry time, a fixed entry order and fixed
     compression, so the same inputs give the same bytes."""
+    with zipfile.ZipFile(io.BytesIO(blob)) as source:
+        return _zip_members({name: source.read(name) for name in source.namelist()}, timestamp)
+
+
+class _Members:
+    """Takes python-docx's place of a zip writer: keeps each member's bytes, so that the
+    package is compressed once, by `_zip_members`, and not a second time to make it
+    reproducible."""
+
+    def __init__(self) -> None:
+        self.members: dict[str, bytes] = {}
+
+    def write(self, pack_uri, blob: bytes) -> None:
+        self.members[pack_uri.membername] = blob
+
+
+def package_bytes(package, timestamp: _dt.datetime) -> bytes:
+    """A python-docx package saved as `OpcPackage.save` saves it, zipped reproducibly (the same
+    bytes as `reproducible_zip` of that save). Uses `PackageWriter`'s part-writing steps
+    directly: its public `write` opens its own zip file."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    members = _Members()
+    PackageWriter._write_content_types_stream(members, parts)
+    PackageWriter._write_pkg_rels(members, package.rels)
+    PackageWriter._write_parts(members, parts)
+    return _zip_members(members.members, timestamp)
+
+
+def _zip_members(members: dict[str, bytes], timestamp: _dt.datetime) -> bytes:
+    """`members` zipped with one fixed entry time, a fixed entry order and fixed compression."""
     stamp = timestamp.timetuple()[:6]
     if stamp[0] < 1980:  # the zip format cannot date anything earlier
         stamp = (1980, 1, 1, 0, 0, 0)
-    with zipfile.ZipFile(io.BytesIO(blob)) as source:
-        names = source.namelist()
-        first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in names]
-        order = first + sorted(n for n in names if n not in first)
-        out = io.BytesIO()
-        with zipfile.ZipFile(out, "w") as target:
-            for name in order:
-                info = zipfile.ZipInfo(name, date_time=stamp)
-                info.compress_type = zipfile.ZIP_DEFLATED
-                info.external_attr = 0o644 << 16
-                info.create_system = 0
-                target.writestr(info, source.read(name), compresslevel=6)
+    first = [n for n in ("[Content_Types].xml", "_rels/.rels") if n in members]
+    order = first + sorted(n for n in members if n not in first)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as target:
+        for name in order:
+            info = zipfile.ZipInfo(name, date_time=stamp)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = 0o644 << 16
+            info.create_system = 0
+            target.writestr(info, members[name], compresslevel=6)
     return out.getvalue()

@@ -139,6 +139,7 @@ class DocxWriter(m.Visitor):
         self.in_link = False
         self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
         self._text_size = None
+        self._first_calls: dict[str, list] | None = None  # section id → its notes' first calls
 
     # ------------------------------------------------------------------ document
 
@@ -161,9 +162,7 @@ class DocxWriter(m.Visitor):
             doc_pr.set("id", str(number))
 
     def save(self) -> bytes:
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        return wx.reproducible_zip(buffer.getvalue(), self.options.timestamp)
+        return wx.package_bytes(self.doc.part.package, self.options.timestamp)
 
     def write_cover(self) -> None:
         meta = self.edition.meta
@@ -257,10 +256,12 @@ class DocxWriter(m.Visitor):
     def write_notes_of(self, section: m.Section) -> None:
         """Each note whose first call is in this section, as a real Word footnote whose id is its
         number in the edition (Word numbers the marks itself)."""
-        calls = sorted(
-            (c for (sid, _), c in self.edition.calls.items() if sid == section.id and c.first),
-            key=lambda c: c.number,
-        )
+        if self._first_calls is None:  # grouped once: a scan of every call per section was quadratic
+            self._first_calls = {}
+            for (sid, _), c in self.edition.calls.items():
+                if c.first:
+                    self._first_calls.setdefault(sid, []).append(c)
+        calls = sorted(self._first_calls.get(section.id, ()), key=lambda c: c.number)
         for call in calls:
             note = self.notes.add_footnote(call.number)
             self.trace(note, section, call.note, "note")
