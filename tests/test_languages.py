@@ -412,9 +412,12 @@ def test_characters_no_font_has_are_a_warning(tmp_path):
     char = "\U0010fffd"  # private use: no font here should have it
     if shutil.which("fc-list") is None or _any_font_has(char):
         pytest.skip("fontconfig missing, or some font covers the test character")
-    root = write_pack(tmp_path / "p", "title: T\n", {"a.md": f"---\ntitle: A\ntopics: all\n---\nA sign: {char}.\n"})
+    body = f"Plain text.\n\nA sign: {char}.\n\n| a | b |\n| - | - |\n| x | {char} |\n\nCalled.[^n]\n\n[^n]: And {char}.\n"
+    root = write_pack(tmp_path / "p", "title: T\n", {"a.md": "---\ntitle: A\ntopics: all\n---\n" + body})
     result = build_pack(root, tmp_path / "out", formats=("html",))
-    assert any("a.md: no installed font has a glyph for U+10FFFD" in w for w in result.warnings), result.warnings
+    # at the first line that shows it (line 7), counting the table row (11) and the note (15)
+    assert any("a.md:7: no installed font has a glyph for U+10FFFD" in w and "(also on 2 more lines)" in w
+               for w in result.warnings), result.warnings
 
 
 # --------------------------------------------------------------------------- command line

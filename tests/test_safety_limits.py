@@ -295,3 +295,21 @@ def test_the_nesting_limits_are_the_ones_the_messages_and_readme_state(tmp_path,
             assert f"the limit is {allowed} levels of {kind}" in errors[0] or f"{allowed} of {kind}" in errors[0]
         if refused and kind == "emphasis":
             assert f"more than {allowed} deep" in errors[0]
+
+
+def _notes(count: int) -> str:
+    calls = "\n\n".join(" ".join(f"Claim {j}.[^n{j}]" for j in range(i, min(i + 5, count))) for i in range(0, count, 5))
+    return FRONT + "\n" + calls + "\n\n" + "\n".join(f"[^n{i}]: Source {i}." for i in range(count)) + "\n"
+
+
+def test_a_file_with_ten_thousand_notes_stops_at_the_limit_line(tmp_path):
+    """The tester's 10,000 one-line notes in one section: 337 pages laid out in one piece, 72 s of
+    one CPU — over the README's minute. The file is refused at its 2,001st definition; 2,000
+    notes (the other case of issue 13, ~14 s) still build."""
+    from briefpack.sources.markdown import MAX_NOTES_PER_FILE
+
+    root = write_pack(tmp_path / "p", "title: T\n", {"many.md": _notes(10_000), "enough.md": _notes(MAX_NOTES_PER_FILE).replace("title: S", "title: E")})
+    errors = _errors(root)
+    limit_line = _notes(10_000).split("\n").index(f"[^n{MAX_NOTES_PER_FILE}]: Source {MAX_NOTES_PER_FILE}.") + 1
+    assert errors == [f"{root / 'sections' / 'many.md'}:{limit_line}: this file defines more than 2,000 footnotes "
+                      "(a section is laid out in one piece, and so many notes would take minutes): split it into several section files"], errors

@@ -34,44 +34,50 @@ def style_families(css: str) -> list[str]:
     return list(names)
 
 
-def edition_text(edition: m.Edition) -> dict[Path | None, str]:
-    """The text an edition prints, by the file it comes from (None: pack.yaml and fixed words)."""
+def edition_text(edition: m.Edition) -> dict[Path | None, list[tuple[int | None, str]]]:
+    """The text an edition prints, by the file it comes from (None: pack.yaml and fixed words),
+    as (file line or None, text) pieces in file order where lines are known."""
     meta = edition.meta
     pack_text = [meta.title, meta.subtitle or "", meta.classification or "", edition.topic_label,
                  *edition.labels.values(), *(str(p) for p in edition.credits.everyone)]
-    out: dict[Path | None, list[str]] = {None: pack_text}
+    out: dict[Path | None, list[tuple[int | None, str]]] = {None: [(None, t) for t in pack_text]}
     for section in edition.sections:
-        parts = out.setdefault(section.path, [section.title])
+        parts = out.setdefault(section.path, [])
+        parts.append((None, section.title))
         _collect_blocks(section.children, parts)
         for note in section.footnotes.values():
-            _collect_blocks(note.children, parts)
-    return {path: "".join(parts) for path, parts in out.items()}
+            _collect_blocks(note.children, parts, note.line)
+    return out
 
 
-def _collect_blocks(blocks, out: list[str]) -> None:
+def _collect_blocks(blocks, out: list[tuple[int | None, str]], line: int | None = None) -> None:
     for block in blocks:
+        here = block.span[0] if getattr(block, "span", None) else line
         if isinstance(block, (m.Paragraph, m.Heading)):
-            out.append(m.plain_text(block.children))
+            out.append((here, m.plain_text(block.children)))
         elif isinstance(block, (m.BlockQuote, m.ListItem)):
-            _collect_blocks(block.children, out)
+            _collect_blocks(block.children, out, here)
         elif isinstance(block, (m.BulletList, m.OrderedList)):
-            _collect_blocks(block.items, out)
+            _collect_blocks(block.items, out, here)
         elif isinstance(block, m.CodeBlock):
-            out.append(block.text)
+            out.append((here, block.text))
         elif isinstance(block, m.Table):
-            for row in (block.header, *block.rows):
-                out.extend(m.plain_text(cell.children) for cell in row)
+            rows = (block.header, *block.rows)
+            lines = block.row_lines if len(block.row_lines) == len(rows) else (here,) * len(rows)
+            for row, row_line in zip(rows, lines):
+                out.extend((row_line, m.plain_text(cell.children)) for cell in row)
         elif isinstance(block, m.Figure):
-            out.append(block.caption)
+            out.append((here, block.caption))
 
 
 def missing_glyphs(edition: m.Edition, css: str) -> list[str]:
-    """One warning per file holding characters that no installed font has (empty if fontconfig's
-    tools are not installed)."""
+    """One warning per file holding characters that no installed font has, at the first line
+    that shows one (empty if fontconfig's tools are not installed)."""
     if shutil.which("fc-list") is None:
         return []
     texts = edition_text(edition)
-    wanted = {c for text in texts.values() for c in text if not c.isascii() and unicodedata.category(c) not in _INVISIBLE}
+    wanted = {c for pieces in texts.values() for _, text in pieces for c in text
+              if not c.isascii() and unicodedata.category(c) not in _INVISIBLE}
     if not wanted:
         return []
     left = set(wanted)
@@ -81,13 +87,20 @@ def missing_glyphs(edition: m.Edition, css: str) -> list[str]:
             return []
     nowhere = {c for c in left if not _any_font_has(c)}
     warnings = []
-    for path, text in texts.items():
-        chars = sorted({c for c in text if c in nowhere})
+    for path, pieces in texts.items():
+        chars = sorted({c for _, text in pieces for c in text if c in nowhere})
         if not chars:
             continue
+        lines = sorted(line for line, text in pieces if line is not None and any(c in nowhere for c in text))
         shown = ", ".join(f"U+{ord(c):04X} {c!r} ({unicodedata.name(c, 'unnamed').lower()})" for c in chars[:5])
         more = f" and {len(chars) - 5} more" if len(chars) > 5 else ""
-        where = f"{path}" if path else "pack.yaml (or a fixed word)"
+        if path is None:
+            where = "pack.yaml (or a fixed word)"
+        elif lines:
+            where = f"{path}:{lines[0]}"
+            more += f" (also on {len(lines) - 1} more line{'s' if len(lines) > 2 else ''})" if len(lines) > 1 else ""
+        else:
+            where = f"{path}"  # only in the title
         warnings.append(
             f"{where}: no installed font has a glyph for {shown}{more}: it would print as an empty box — "
             "install a font that covers it (e.g. a fonts-noto package) or remove the character"

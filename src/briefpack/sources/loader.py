@@ -1,4 +1,5 @@
-"""Sources → `Pack`: read pack.yaml and sections/*.md, validate them, parse Markdown once.
+"""Sources → `Pack`: read pack.yaml (`pack_file.py`) and sections/*.md, validate them, parse
+Markdown once.
 
 Translations (`sections/x.fr.md` beside `x.md`) are read through the same door and parsed by
 the same Markdown reader as the sections they translate (see `_read_translations`).
@@ -10,54 +11,32 @@ Every problem is collected with its file and line; `load_pack` raises them toget
 from __future__ import annotations
 
 import dataclasses
-import datetime as _dt
-import difflib
 import hashlib
 import os
 import re
-import string
 from dataclasses import dataclass
 from types import MappingProxyType
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Mapping
 
 from .. import model as m
 from ..errors import Problem, Problems, SourceError, sorted_problems
 from .markdown import BodyContext, parse_body
-from ..i18n.labels import LABEL_KEYS, has_built_in
-from ..i18n.languages import is_language_tag
-from ..model.naming import AnchorRegistry, is_slug, slugify
-from .annexes import AnnexCache
+from ..model.naming import AnchorRegistry
 from .files import SEPARATORS, ResourceProblem, check_text, list_sections, read_source_text, source_folder
 from .images import ImageCache
 from .parse_cache import CachedParse, ImageUse, ParseCache, failure
 from .yamldata import YamlDoc, YamlProblem, parse_yaml
+from .pack_file import PACK_FILE, feed_digest, read_pack_yaml
+from .validate import Validator, did_you_mean
 
-PACK_FILE = "pack.yaml"
 SECTIONS_DIR = "sections"
 
-PACK_KEYS = (
-    "title", "slug", "subtitle", "date", "language", "classification", "authors", "contributors",
-    "keywords", "topics", "page_size", "section_break", "annexes", "labels", "translations",
-)
-TOPIC_KEYS = ("title", "aliases")
-#: words a topic may not be called: 'all' marks sections in every pack, 'full' names the full
-#: pack's files (…-full.pdf), which a topic of that name would overwrite
-RESERVED_TOPICS = {
-    "all": "'all' is reserved (it marks sections that go into every pack)",
-    "full": "'full' is reserved (the full pack's files are named …-full.pdf): name the topic otherwise",
-}
 SECTION_KEYS = ("title", "topics", "order", "contributors")
 TRANSLATION_KEYS = ("title", "translation_of", "translators")
-PACK_TRANSLATION_KEYS = ("title", "subtitle", "classification", "topics", "labels")
-#: placeholders each fixed word may hold (the ones listed first must be there)
-LABEL_FIELDS = {"page_of": ("page", "pages"), "annex": ("number", "title"), "not_translated": ("language",)}
-LABEL_REQUIRED = {"page_of": ("page", "pages")}
 #: `x.fr.md`, `x.zh-Hant.md`: a translation of `x.md`
 TRANSLATION_NAME = re.compile(r"^(?P<stem>.+)\.(?P<lang>[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*)\.md$")
 DIGEST_LENGTH = 12
-PAGE_SIZES = {"a4": "A4", "letter": "letter"}
-SECTION_BREAKS = ("page", "none")
 
 
 @dataclass
@@ -107,7 +86,7 @@ def read_pack(
     pack_path = root / PACK_FILE
     digest = hashlib.sha256()
     reader = _Texts(root, texts, overlay)
-    meta, topics, translations = _read_pack_yaml(root, pack_path, problems, digest, reader)
+    meta, topics, translations = read_pack_yaml(root, pack_path, problems, digest, reader)
     language = meta.language if meta is not None else "en"
     images = ImageCache(root)
     sections, translation_digests = _read_sections(
@@ -165,247 +144,6 @@ class _Texts:
         return sorted(found)
 
 
-def _feed(digest, name: str, data: bytes | str) -> None:
-    """Add one input to the pack's digest (length-prefixed, so inputs cannot run together)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    digest.update(f"{name}\0{len(raw)}\0".encode("utf-8") + raw)
-
-
-# ------------------------------------------------------------------------------ pack.yaml
-
-
-def _read_pack_yaml(
-    root: Path, path: Path, problems: Problems, digest, reader: _Texts,
-) -> tuple[m.PackMeta | None, tuple[m.Topic, ...], dict[str, m.PackTranslation]]:
-    if not reader.is_file(path):
-        problems.error(path, None, f"no {PACK_FILE} in the sources folder: every pack needs one (see README, 'Source format')")
-        return None, (), {}
-    try:
-        text = reader.read(path)
-        _feed(digest, PACK_FILE, text)
-        doc = parse_yaml(text)
-    except ResourceProblem as exc:
-        problems.error(path, exc.line, exc.message)
-        return None, (), {}
-    except YamlProblem as exc:
-        problems.error(path, exc.line, exc.message)
-        return None, (), {}
-    data = doc.data
-    if data is None:
-        data = {}
-    if not isinstance(data, dict):
-        problems.error(path, doc.first_line, f"{PACK_FILE} must be a mapping of keys (title: …, topics: …)")
-        return None, (), {}
-    v = _Validator(path, doc, problems)
-    v.unknown_keys(data, PACK_KEYS, ())
-    title = v.string(data, "title", required=True)
-    slug = v.string(data, "slug")
-    if slug is not None and not is_slug(slug):
-        v.err(("slug",), f"slug '{slug}' must be lower-case letters, digits and hyphens (e.g. itu-pp-2014)")
-        slug = None
-    page_size = v.string(data, "page_size") or "A4"
-    if page_size.lower() not in PAGE_SIZES:
-        v.err(("page_size",), f"page_size must be A4 or letter, not '{page_size}'")
-    section_break = v.string(data, "section_break") or "page"
-    if section_break not in SECTION_BREAKS:
-        v.err(("section_break",), f"section_break must be 'page' or 'none', not '{section_break}'")
-    language = v.string(data, "language") or "en"
-    if not is_language_tag(language):
-        v.err(("language",), f"language '{language}' is not a language tag: write a BCP 47 code such as en, fr, ar, zh-Hans")
-        language = "en"
-    topics = _topics(v, data.get("topics"))
-    labels = _labels(v, data.get("labels"), ("labels",), language)
-    translations = _translations(v, data.get("translations"), language, topics)
-    annexes = _annexes(root, v, data.get("annexes"))
-    fed: set[int] = set()
-    for annex in annexes:
-        _feed(digest, f"annex {annex.title}", b"" if id(annex.resource) in fed else annex.resource.data)
-        fed.add(id(annex.resource))
-    fields = dict(
-        subtitle=v.string(data, "subtitle"),
-        date=v.date(data, "date"),
-        classification=v.string(data, "classification"),
-        authors=v.people(data, "authors"),
-        contributors=v.people(data, "contributors"),
-        keywords=tuple(v.string_list(data, "keywords")),
-    )
-    if title is None:
-        return None, topics, translations
-    meta = m.PackMeta(
-        title=title,
-        slug=slug or slugify(title, "pack"),
-        language=language,
-        **fields,
-        page_size=PAGE_SIZES.get(page_size.lower(), "A4"),
-        section_break=section_break if section_break in SECTION_BREAKS else "page",
-        annexes=annexes,
-        labels=MappingProxyType(labels),
-    )
-    return meta, topics, translations
-
-
-def _translations(v: "_Validator", raw: Any, source: str, topics: tuple[m.Topic, ...]) -> dict[str, m.PackTranslation]:
-    """pack.yaml `translations:` — language → the pack's fields in that language."""
-    if raw is None:
-        return {}
-    if not isinstance(raw, dict):
-        v.err(("translations",), "translations must be a mapping: language: {title: …, subtitle: …, topics: …}")
-        return {}
-    out: dict[str, m.PackTranslation] = {}
-    topic_ids = {t.id for t in topics}
-    for lang, spec in raw.items():
-        lang = str(lang)
-        where = ("translations", lang)
-        if not is_language_tag(lang):
-            v.err(where, f"'{lang}' is not a language tag: write a BCP 47 code such as fr, es, ru, ar, zh-Hans")
-            continue
-        if lang.lower() == source.lower():
-            v.err(where, f"'{lang}' is the language the sources are written in ('language: {source}'), not a translation")
-            continue
-        if any(lang.lower() == other.lower() for other in out):
-            v.err(where, f"the language '{lang}' is listed twice")
-            continue
-        if spec is None:
-            spec = {}
-        if not isinstance(spec, dict):
-            v.err(where, f"translations: {lang} must be a mapping: {{title: …, subtitle: …, topics: …}}")
-            continue
-        v.unknown_keys(spec, PACK_TRANSLATION_KEYS, where)
-        titles: dict[str, str] = {}
-        raw_topics = spec.get("topics") or {}
-        if not isinstance(raw_topics, dict):
-            v.err(where + ("topics",), "topics must be a mapping: topic-id: {title: …}")
-            raw_topics = {}
-        for tid, tspec in raw_topics.items():
-            tid = str(tid)
-            twhere = where + ("topics", tid)
-            if topic_ids and tid not in topic_ids:
-                v.err(twhere, f"unknown topic '{tid}'{_did_you_mean(tid, topic_ids)}: translate the topics defined under 'topics:'")
-                continue
-            if isinstance(tspec, str):
-                tspec = {"title": tspec}
-            if not isinstance(tspec, dict):
-                v.err(twhere, f"topic '{tid}' must be a mapping: {{title: …}}")
-                continue
-            v.unknown_keys(tspec, ("title",), twhere)
-            title = v.string(tspec, "title", path=twhere)
-            if title:
-                titles[tid] = title
-        out[lang] = m.PackTranslation(
-            language=lang,
-            title=v.string(spec, "title", path=where),
-            subtitle=v.string(spec, "subtitle", path=where),
-            classification=v.string(spec, "classification", path=where),
-            topics=MappingProxyType(titles),
-            labels=MappingProxyType(_labels(v, spec.get("labels"), where + ("labels",), lang)),
-        )
-    return out
-
-
-def _labels(v: "_Validator", raw: Any, where: tuple, language: str) -> dict[str, str]:
-    """`labels:` — fixed words overridden for one language; unknown keys are warnings."""
-    if raw is None:
-        if not has_built_in(language):
-            v.warn(where[:-1] or ("language",), f"briefpack has no fixed words for '{language}' (it has ar, en, es, fr, ru, zh): "
-                   "English ones are printed unless you give them under 'labels:' (see README, 'Languages and translations')")
-        return {}
-    if not isinstance(raw, dict):
-        v.err(where, "labels must be a mapping: key: word, e.g. contents: Sommaire")
-        return {}
-    out: dict[str, str] = {}
-    for key, value in raw.items():
-        key = str(key)
-        if key not in LABEL_KEYS:
-            v.warn(where + (key,), f"unknown label '{key}' is ignored{_did_you_mean(key, LABEL_KEYS)} (labels: {', '.join(LABEL_KEYS)})")
-            continue
-        if not isinstance(value, str) or not value.strip():
-            v.err(where + (key,), f"label '{key}' must be text")
-            continue
-        try:
-            fields = {name for _, name, _, _ in string.Formatter().parse(value) if name is not None}
-        except ValueError:
-            v.err(where + (key,), f"label '{key}': unbalanced '{{' or '}}' (write {{{{ and }}}} for braces)")
-            continue
-        allowed = LABEL_FIELDS.get(key, ())
-        unknown = sorted(fields - set(allowed))
-        missing = [f for f in LABEL_REQUIRED.get(key, ()) if f not in fields]
-        if unknown:
-            hint = f"it may hold {', '.join('{' + f + '}' for f in allowed)}" if allowed else "it holds no placeholders"
-            v.err(where + (key,), f"label '{key}': unknown placeholder {{{unknown[0]}}} ({hint})")
-            continue
-        if missing:
-            v.err(where + (key,), f"label '{key}' must hold {', '.join('{' + f + '}' for f in LABEL_REQUIRED[key])}")
-            continue
-        out[key] = value
-    return out
-
-
-def _topics(v: "_Validator", raw: Any) -> tuple[m.Topic, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, dict):
-        v.err(("topics",), "topics must be a mapping: topic-id: {title: …, aliases: [...]}")
-        return ()
-    topics: list[m.Topic] = []
-    names: dict[str, str] = {}
-    for tid, spec in raw.items():
-        tid = str(tid)
-        where = ("topics", tid)
-        if not is_slug(tid):
-            v.err(where, f"topic id '{tid}' must be a lower-case slug (letters, digits, hyphens)")
-            continue
-        if tid in RESERVED_TOPICS:
-            v.err(where, RESERVED_TOPICS[tid])
-            continue
-        if spec is None:
-            spec = {}
-        if not isinstance(spec, dict):
-            v.err(where, f"topic '{tid}' must be a mapping: {{title: …, aliases: [...]}}")
-            continue
-        v.unknown_keys(spec, TOPIC_KEYS, where)
-        title = v.string(spec, "title", path=where) or tid.replace("-", " ").capitalize()
-        aliases = []
-        for i, alias in enumerate(v.string_list(spec, "aliases", path=where)):
-            if not is_slug(alias):
-                v.err(where + ("aliases", i), f"alias '{alias}' must be a lower-case slug")
-            elif alias in RESERVED_TOPICS:
-                v.err(where + ("aliases", i), f"alias {RESERVED_TOPICS[alias]}")
-            elif alias in names or alias in raw:
-                v.err(where + ("aliases", i), f"alias '{alias}' is already used by topic '{names.get(alias, alias)}'")
-            else:
-                names[alias] = tid
-                aliases.append(alias)
-        names[tid] = tid
-        topics.append(m.Topic(id=tid, title=title, aliases=tuple(aliases)))
-    return tuple(topics)
-
-
-def _annexes(root: Path, v: "_Validator", raw: Any) -> tuple[m.Annex, ...]:
-    if raw is None:
-        return ()
-    if not isinstance(raw, list):
-        v.err(("annexes",), "annexes must be a list of {title: …, file: annexes/x.pdf}")
-        return ()
-    out = []
-    annexes = AnnexCache(root)
-    for i, item in enumerate(raw):
-        where = ("annexes", i)
-        if isinstance(item, str):
-            item = {"file": item}
-        if not isinstance(item, dict) or not isinstance(item.get("file"), str):
-            v.err(where, "each annex needs a 'file' (a PDF path relative to the sources folder)")
-            continue
-        v.unknown_keys(item, ("title", "file"), where)
-        try:
-            resource, sizes = annexes.read(item["file"])
-        except ResourceProblem as exc:
-            v.err(where + ("file",), f"annex: {exc.message}")
-            continue
-        title = item.get("title") or Path(item["file"]).stem.replace("-", " ").replace("_", " ").capitalize()
-        out.append(m.Annex(title=str(title), resource=resource, page_sizes=sizes))
-    return tuple(out)
-
-
 # ------------------------------------------------------------------------------ sections
 
 
@@ -446,7 +184,7 @@ def _read_sections(
         header = _read_header(path, problems, reader, cache)
         if header is not None:
             headers.append(header)
-            _feed(digest, f"section {path.name}", header.text)
+            feed_digest(digest, f"section {path.name}", header.text)
         else:
             sections_ok = False
     if not headers and not problems.has_errors:
@@ -463,7 +201,7 @@ def _read_sections(
     sections: list[m.Section] = []
     internal_links: list[tuple[Path, str, int]] = []
     for h in sorted(headers, key=sort_key):
-        v = _Validator(h.path, h.doc, problems)
+        v = Validator(h.path, h.doc, problems)
         v.unknown_keys(h.data, SECTION_KEYS, ())
         title = v.string(h.data, "title", required=True)
         order = v.integer(h.data, "order")
@@ -496,7 +234,7 @@ def _read_sections(
     if sections_ok and not reader.partial:
         for path, anchor, line in internal_links:
             if anchor not in anchors.taken:
-                hint = _did_you_mean(anchor, anchors.taken)
+                hint = did_you_mean(anchor, anchors.taken)
                 problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
     by_file = {s.path.name: s for s in sections}
     language_digests = {}
@@ -567,10 +305,10 @@ def _read_translations(
         header = _read_header(path, problems, reader, cache)
         if header is None:
             continue
-        _feed(digest, f"translation {path.name}", header.text)
+        feed_digest(digest, f"translation {path.name}", header.text)
         if original is None:
             continue  # the original has errors of its own, reported there
-        v = _Validator(path, header.doc, problems)
+        v = Validator(path, header.doc, problems)
         for key in header.data:
             if key in SECTION_KEYS and key not in TRANSLATION_KEYS:
                 v.warn((key,), f"'{key}' comes from the original ({original_path.name}) and is ignored in a translation")
@@ -595,11 +333,11 @@ def _read_translations(
     if check_links:
         for path, anchor, line in internal_links:
             if anchor not in registry.taken:
-                hint = _did_you_mean(anchor, registry.taken)
+                hint = did_you_mean(anchor, registry.taken)
                 problems.error(path, line, f"link to '#{anchor}': no section or heading has that anchor{hint}")
 
 
-def _translation_of(v: "_Validator", header: _Header, original: m.Section) -> tuple[str | None, int | None]:
+def _translation_of(v: "Validator", header: _Header, original: m.Section) -> tuple[str | None, int | None]:
     """The digest a translation recorded, and its line; a stale or missing one is a warning
     that names the original and the digest to record once the translation matches it."""
     now = original.digest
@@ -654,7 +392,7 @@ def _read_header(path: Path, problems: Problems, reader: _Texts, cache: ParseCac
     return _Header(path=path, doc=doc, data=data, body="\n".join(lines[end + 1:]), body_line=end + 2, text=text)
 
 
-def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *, report_unknown: bool) -> tuple[str, ...]:
+def _section_topics(v: "Validator", data: dict, topic_names: dict[str, str], *, report_unknown: bool) -> tuple[str, ...]:
     raw = data.get("topics")
     if raw is None:
         v.warn((), "no 'topics': the section goes into every pack (write 'topics: all' to say so)")
@@ -674,7 +412,7 @@ def _section_topics(v: "_Validator", data: dict, topic_names: dict[str, str], *,
             out.append(topic_names[name])
         elif report_unknown:  # (when pack.yaml itself failed, its topics are unknown: say nothing)
             valid = ", ".join(sorted(set(topic_names.values()))) or "none are defined in pack.yaml"
-            v.err(("topics", i), f"unknown topic '{name}'{_did_you_mean(name, topic_names)} (topics: {valid})")
+            v.err(("topics", i), f"unknown topic '{name}'{did_you_mean(name, topic_names)} (topics: {valid})")
     return tuple(dict.fromkeys(out))
 
 
@@ -711,7 +449,7 @@ def _parse_body(images: ImageCache, h: _Header, allow_remote: bool, digest, cach
         key = (id(digest), id(resource))
         if resource is not None and key not in images.digested:  # each image once in a digest
             images.digested.add(key)
-            _feed(digest, f"image {use.src}", resource.data)
+            feed_digest(digest, f"image {use.src}", resource.data)
     return entry
 
 
@@ -756,96 +494,3 @@ def _image_loader(images: ImageCache, section_path: Path, allow_remote: bool):
         return images.local(unquote(src), section_path.parent)
 
     return _load_image
-
-
-# ------------------------------------------------------------------------------ validation helpers
-
-
-def _did_you_mean(word: str, options) -> str:
-    close = difflib.get_close_matches(word, list(options), n=1, cutoff=0.6)
-    return f" (did you mean '{close[0]}'?)" if close else ""
-
-
-class _Validator:
-    """Typed reads of a YAML mapping, each failure a problem at the value's line."""
-
-    def __init__(self, path: Path, doc: YamlDoc, problems: Problems):
-        self.path, self.doc, self.problems = path, doc, problems
-
-    def err(self, where: tuple, message: str) -> None:
-        self.problems.error(self.path, self.doc.line(*where), message)
-
-    def warn(self, where: tuple, message: str) -> None:
-        self.problems.warning(self.path, self.doc.line(*where), message)
-
-    def unknown_keys(self, data: dict, known: tuple[str, ...], where: tuple) -> None:
-        for key in data:
-            if key not in known:
-                hint = _did_you_mean(str(key), known)
-                self.warn(where + (key,), f"unknown key '{key}' is ignored{hint}")
-
-    def string(self, data: dict, key: str, *, required: bool = False, path: tuple = ()) -> str | None:
-        value = data.get(key)
-        if value is None:
-            if required:
-                self.err(path, f"'{key}' is required: add a line '{key}: …'")
-            return None
-        if isinstance(value, (int, float)) and not isinstance(value, bool):
-            value = str(value)
-        if not isinstance(value, str) or (required and not value.strip()):
-            self.err(path + (key,), f"'{key}' must be text")
-            return None
-        return value.strip()
-
-    def string_list(self, data: dict, key: str, *, path: tuple = ()) -> list[str]:
-        value = data.get(key)
-        if value is None:
-            return []
-        if isinstance(value, str):
-            value = [value]
-        if not isinstance(value, list) or not all(isinstance(x, (str, int)) for x in value):
-            self.err(path + (key,), f"'{key}' must be a list of words")
-            return []
-        return [str(x) for x in value]
-
-    def integer(self, data: dict, key: str) -> int | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            self.err((key,), f"'{key}' must be a whole number, not '{value}'")
-            return None
-        return value
-
-    def date(self, data: dict, key: str) -> _dt.date | None:
-        value = data.get(key)
-        if value is None:
-            return None
-        if isinstance(value, _dt.date):
-            return value
-        try:
-            return _dt.date.fromisoformat(str(value))
-        except ValueError:
-            self.err((key,), f"'{key}' must be an ISO date like 2014-10-20, not '{value}'")
-            return None
-
-    def people(self, data: dict, key: str) -> tuple[m.Person, ...]:
-        value = data.get(key)
-        if value is None:
-            return ()
-        if isinstance(value, (str, dict)):
-            value = [value]
-        if not isinstance(value, list):
-            self.err((key,), f"'{key}' must be a list of names or {{name, affiliation}} entries")
-            return ()
-        people = []
-        for i, entry in enumerate(value):
-            if isinstance(entry, str) and entry.strip():
-                people.append(m.Person(entry.strip()))
-            elif isinstance(entry, dict) and isinstance(entry.get("name"), str) and entry["name"].strip():
-                self.unknown_keys(entry, ("name", "affiliation"), (key, i))
-                aff = entry.get("affiliation")
-                people.append(m.Person(entry["name"].strip(), str(aff).strip() if aff else None))
-            else:
-                self.err((key, i), f"each entry of '{key}' must be a name or {{name: …, affiliation: …}}")
-        return tuple(people)
