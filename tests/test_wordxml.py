@@ -179,3 +179,28 @@ def test_package_bytes_is_the_reproducible_zip_of_pythondocx_save():
     assert direct == wx.reproducible_zip(saved(doc), stamp)
     with zipfile.ZipFile(io.BytesIO(direct)) as z:
         assert {"word/footnotes.xml", "docProps/custom.xml", "word/_rels/document.xml.rels"} <= set(z.namelist())
+
+
+def test_hyperlink_targets_give_python_docx_ids():
+    """The indexed hyperlink relationships (linear in the links) are the ones python-docx's
+    relate_to gives: the same id for the same address, the lowest free id for a new one, gaps
+    left by the reference document filled, other relationships added between links respected."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    def ids(indexed: bool) -> list[str]:
+        doc = docx.Document()
+        rels = doc.part.rels
+        rels.add_relationship(RT.HYPERLINK, "https://gap.example/", "rId40", is_external=True)
+        del rels["rId2"]  # a gap, as a reference document may have
+        targets = wx.HyperlinkTargets(doc.part) if indexed else None
+        out = []
+        for i, url in enumerate(["https://a.example/", "https://b.example/", "https://a.example/", "https://gap.example/",
+                                 *(f"https://x.example/{n}" for n in range(60))]):
+            if i == 5:  # something else takes the next free id in between
+                out.append(doc.part.relate_to("https://other.example/", RT.IMAGE, is_external=True))
+            out.append(wx.external_hyperlink(doc.part, url, targets=targets).get(wx.qn("r:id")))
+        return out
+
+    assert ids(indexed=True) == ids(indexed=False)
+    first, second, again, gap = ids(indexed=True)[:4]
+    assert (first, again, gap) == ("rId2", "rId2", "rId40") and second not in ("rId2", "rId40")

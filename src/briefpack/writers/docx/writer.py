@@ -140,6 +140,7 @@ class DocxWriter(m.Visitor):
         self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
         self._text_size = None
         self._first_calls: dict[str, list] | None = None  # section id → its notes' first calls
+        self._link_targets: dict[int, wx.HyperlinkTargets] = {}  # id of a story part → its links
 
     # ------------------------------------------------------------------ document
 
@@ -619,7 +620,10 @@ class DocxWriter(m.Visitor):
                 return
             link = wx.internal_hyperlink(self._bookmark(anchor), node.title)
         else:
-            link = wx.external_hyperlink(self.story, node.target, node.title)
+            targets = self._link_targets.get(id(self.story))
+            if targets is None:
+                targets = self._link_targets[id(self.story)] = wx.HyperlinkTargets(self.story)
+            link = wx.external_hyperlink(self.story, node.target, node.title, targets)
         self.sink.append(link)
         saved = self.in_link
         self.in_link = True
