@@ -204,3 +204,31 @@ def test_hyperlink_targets_give_python_docx_ids():
     assert ids(indexed=True) == ids(indexed=False)
     first, second, again, gap = ids(indexed=True)[:4]
     assert (first, again, gap) == ("rId2", "rId2", "rId40") and second not in ("rId2", "rId40")
+
+
+def test_pictures_index_makes_python_docx_pictures():
+    """Pictures (indexed, linear in the pictures) gives what python-docx's new_pic_inline gives:
+    the same image parts and names, a repeated image shared, the same relationship ids and
+    shape ids, in the body and in the footnotes part alike."""
+    from PIL import Image as PILImage
+
+    def png(shade: int) -> bytes:
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (4 + shade % 3, 3), (shade, 0, 0)).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    images = [png(n) for n in (1, 2, 1, 3)]
+
+    def written(indexed: bool) -> bytes:
+        doc = docx.Document()
+        notes = wx.footnotes_part(doc.part)
+        note = notes.add_footnote(1)
+        pictures = wx.Pictures(doc.part.package) if indexed else None
+        for story, parent in ((doc.part, doc.element.body), (notes, note), (doc.part, doc.element.body)):
+            for data in images:
+                inline = pictures.inline(story, data, 914400) if indexed else story.new_pic_inline(io.BytesIO(data), width=914400)
+                drawing = wx.element("w:drawing", children=[inline])
+                parent.append(wx.element("w:p", children=[wx.element("w:r", children=[drawing])]))
+        return wx.package_bytes(doc.part.package, dt.datetime(2014, 10, 1))
+
+    assert written(indexed=True) == written(indexed=False)

@@ -141,6 +141,7 @@ class DocxWriter(m.Visitor):
         self._text_size = None
         self._first_calls: dict[str, list] | None = None  # section id → its notes' first calls
         self._link_targets: dict[int, wx.HyperlinkTargets] = {}  # id of a story part → its links
+        self._pictures: wx.Pictures | None = None  # the package's images, indexed once a picture is written
 
     # ------------------------------------------------------------------ document
 
@@ -699,7 +700,9 @@ class DocxWriter(m.Visitor):
             aspect = (resource.height / resource.width) if resource.width and resource.height else None
         if width is not None and aspect and width * aspect > self._text_height() * 0.6:
             width = int(self._text_height() * 0.6 / aspect)
-        inline = self.story.new_pic_inline(io.BytesIO(data), width=width)
+        if self._pictures is None:
+            self._pictures = wx.Pictures(self.story.package)
+        inline = self._pictures.inline(self.story, data, width)
         if svg:
             wx.attach_svg(self.story, inline, resource.data, resource.path.name)
         doc_pr = inline.find(wx.qn("wp:docPr"))
