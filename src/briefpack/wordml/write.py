@@ -435,6 +435,11 @@ def add_abstract_list(numbering, kind: str, name: str, step: int = 397, hanging:
     return abstract_id
 
 
+def first_free_num_id(numbering) -> int:
+    """One past the highest `w:num` id: where a writer that counts its lists starts."""
+    return _next_id(numbering, "w:num", "w:numId")
+
+
 def add_list_instance(numbering, abstract_id: int, level: int = 0, start: int = 1, num_id: int | None = None) -> int:
     """A new `w:num` over an abstract list that restarts `level` at `start`: every list in the
     text gets its own, so each list counts from its own start. `num_id`: the id to give it,

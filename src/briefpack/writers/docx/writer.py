@@ -14,6 +14,7 @@ how `briefpack absorb` maps a reviewed DOCX back to the lines of the sources.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import unicodedata
 from contextlib import contextmanager
@@ -105,7 +106,7 @@ class DocxWriter(m.Visitor):
             "ordered": wx.add_abstract_list(numbering, "ordered", "briefpack ordered list"),
             "bullet": wx.add_abstract_list(numbering, "bullet", "briefpack bullet list"),
         }
-        self._num_ids = iter(range(wx._next_id(numbering, "w:num", "w:numId"), 1 << 31))  # every list's w:num
+        self._num_ids = itertools.count(wx.first_free_num_id(numbering))  # every list's w:num, counted
         # Style names → ids, looked up once: python-docx's `paragraph.style = name` scans every
         # style on each call, which was most of the writer's time on large packs.
         self._style_ids = {st.name: st.style_id for st in self.doc.styles}
@@ -138,7 +139,7 @@ class DocxWriter(m.Visitor):
         self.marks: frozenset[str] = frozenset()
         self.in_link = False
         self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
-        self._text_size = None
+        self._text_size = None  # (width, height) inside the margins, once looked up
         self._first_calls: dict[str, list] | None = None  # section id → its notes' first calls
         self._link_targets: dict[int, wx.HyperlinkTargets] = {}  # id of a story part → its links
         self._pictures: wx.Pictures | None = None  # the package's images, indexed once a picture is written
