@@ -336,6 +336,13 @@ def test_the_same_block_edited_on_both_sides_is_a_conflict_and_nothing_is_writte
     assert (conflict.path, conflict.line) == ("sections/01-forms.md", 6)
     assert "wrapped at a small width" in conflict.message and "shows the line breaks stay." in conflict.message
     assert path.read_text(encoding="utf-8") == today
+    # the command shows both versions on lines of their own, not as one line of '\n's
+    result = CliRunner().invoke(main, ["absorb", str(docx), "--sources", str(sources), "--write"])
+    assert result.exit_code == 1 and "\\n" not in result.stderr, result.stderr
+    lines = result.stderr.splitlines()
+    assert any(line.endswith("sections/01-forms.md:6: changed in the DOCX and in the file since the DOCX was built:") for line in lines), lines
+    assert "      in the DOCX:" in lines and "      in the file now:" in lines, lines
+    assert path.read_text(encoding="utf-8") == today
 
 
 # --------------------------------------------------------------------------- review marks
@@ -438,6 +445,8 @@ def test_after_absorb_write_the_next_build_replaces_the_docx_and_gives_the_edite
     runner = CliRunner()
     refused = runner.invoke(main, ["build", "--sources", str(sources), "--out", str(out), "--format", "docx"])
     assert refused.exit_code == 1 and "edited since briefpack wrote them" in refused.output
+    # the refusal names the way to keep the edits: the command this test runs next
+    assert f"briefpack absorb {docx} --sources {sources} --write" in refused.output, refused.output
     done = runner.invoke(main, ["absorb", str(docx), "--sources", str(sources), "--write"])
     assert done.exit_code == 0, done.output
     assert done.stdout.splitlines() == [str(sources / "sections/01-forms.md"), str(sources / "sections/03-alpha.md")]
@@ -465,8 +474,20 @@ def test_absorb_without_write_shows_a_diff_and_writes_nothing(lab):
     result = CliRunner().invoke(main, ["absorb", str(docx), "--sources", str(sources)])
     assert result.exit_code == 0
     assert "-It ends here.\n+It stops here.\n" in result.stdout
+    # sources outside the working folder: named as `diff -u` names them (not a//tmp/…)
+    name = sources / "sections/03-alpha.md"
+    assert f"--- {name}\n+++ {name}\n" in result.stdout, result.stdout[:300]
     assert "1 file would change" in result.stderr
     assert (sources / "sections/03-alpha.md").read_text(encoding="utf-8") == review_text("sections/03-alpha.md")
+
+
+def test_an_unedited_docx_after_the_sources_moved_on_says_it_has_no_edits(lab):
+    sources = lab.sources(REVIEW)
+    path = sources / "sections/03-alpha.md"
+    path.write_text(replaced(review_text("sections/03-alpha.md"), ("It ends here", "It stops here")), encoding="utf-8")
+    result = CliRunner().invoke(main, ["absorb", str(lab.resaved("review-full")), "--sources", str(sources)])
+    assert result.exit_code == 0, result.output
+    assert "has no edits since it was built" in result.stderr and "already say" not in result.stderr, result.stderr
 
 
 def test_absorb_usage_errors_exit_2(lab):

@@ -450,6 +450,11 @@ def test_translations_command(tmp_path):
     check = CliRunner().invoke(main, ["check", "-s", str(root)])
     assert check.exit_code == 0
     assert re.search(r"a-intro\.(fr|ar|es|ru|zh|zh-TW)\.md:3: warning: stale translation: a-intro\.md changed", check.output)
+    # a build says "warning:" once, before the file and line
+    build = CliRunner().invoke(main, ["build", "-s", str(root), "-o", str(root.parent / "out"), "--lang", "fr", "-f", "html"])
+    assert build.exit_code == 0, build.output
+    assert re.search(r"^warning: \S*a-intro\.fr\.md:3: stale translation: a-intro\.md changed", build.output, re.M), build.output
+    assert not [line for line in build.output.splitlines() if line.count("warning:") > 1], build.output
 
 
 def test_each_lang_and_lang_build_names(tmp_path):

@@ -79,7 +79,7 @@ def build_pack(
     style, style_problems = _checked_style(style_dir, formats, passed=folder.recorded_style_checks())
     if loaded.errors or loaded.pack is None or style is None:
         raise SourceError(sorted_problems(loaded.problems + style_problems))
-    result.warnings += [str(p) for p in loaded.warnings]
+    result.warnings += [p.located() for p in loaded.warnings]  # the CLI says "warning:" once, before the line
     pack = loaded.pack
 
     chosen_languages = choose_languages(pack, languages, each_language)
@@ -118,10 +118,14 @@ def build_pack(
         result.warnings += folder.notes
         if refused:
             names = "\n".join(f"  {display_path(e.path)}: {e.reason}" for e in refused)
-            raise BuildError(
-                f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n"
-                "Move them away, or build with --force (a backup copy is kept beside each)."
-            )
+            docx = next((e.path for e in refused if e.path.suffix == ".docx"), None)
+            advice = "Move them away, or build with --force (a backup copy is kept beside each)."
+            if docx:
+                where = "" if Path(sources).resolve() == Path("sources").resolve() else f" --sources {display_path(Path(sources))}"
+                advice = (f"To keep a reviewer's edits, bring them into the sources first: briefpack absorb "
+                          f"{display_path(docx)}{where} --write\nOr move them away, or build with --force "
+                          "(a backup copy is kept beside each).")
+            raise BuildError(f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n{advice}")
         rendered = _render_all(jobs_todo, style, options, jobs, progress)
         # all files or none; each checked for edits once more right before it is replaced
         commit = folder.commit(

@@ -15,7 +15,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path, shown
+from .errors import BriefpackError, BuildError, SourceError, UsageError, display_path, shown, shown_lines
 
 SOURCES_HELP = "The pack folder (pack.yaml + sections/)."
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -81,7 +81,7 @@ def _fail(exc: BriefpackError, writes: bool = True) -> None:
 def _lines(exc: BaseException) -> str:
     """An error message of several lines, each line `shown` (its user strings are quoted where
     they were put in; this catches any escape sequence that got through)."""
-    return "\n".join(shown(line) for line in str(exc).split("\n"))
+    return shown_lines(exc)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -456,7 +456,7 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_re
         status.clear()
         # a reviewed DOCX is untrusted: what it says reaches the terminal quoted
         for finding in result.findings:
-            click.echo(shown(finding_line(finding, result.sources)), err=True)
+            click.echo(shown_lines(finding_line(finding, result.sources), indent="  "), err=True)
         if write:
             written = write_absorbed(result)
             for path in written:
@@ -473,7 +473,7 @@ def absorb(docx, sources, write, accept_changes, reject_changes, style, allow_re
         status.clear()
         root = Path(sources).resolve()
         for finding in exc.findings:
-            click.echo(shown(finding_line(finding, root)), err=True)
+            click.echo(shown_lines(finding_line(finding, root), indent="  "), err=True)
         click.secho(f"briefpack: error: {_lines(exc)}", err=True, fg="red")
         sys.exit(1)
     except BriefpackError as exc:  # e.g. the style folder's problems, each at file:line

@@ -32,6 +32,13 @@ def shown(text: object, *, keep_tabs: bool = False) -> str:
     return _UNSHOWABLE.sub(escape, str(text))
 
 
+def shown_lines(text: object, *, indent: str = "") -> str:
+    """`text` of several lines (a message quoting source text), each line `shown`; lines after
+    the first start with `indent` (so quoted text cannot pass for a line of its own)."""
+    first, *rest = str(text).split("\n")
+    return "\n".join([shown(first), *(indent + shown(line) for line in rest)])
+
+
 def display_path(path: Path | None) -> str:
     """A path as a user wants to read it: relative to the working folder when it is inside it
     (and `shown`, so that a name holding a newline or an escape prints harmlessly)."""
@@ -56,12 +63,15 @@ class Problem:
         return self.severity == "error"
 
     def __str__(self) -> str:
+        return self.located(label=not self.is_error)
+
+    def located(self, *, label: bool = False) -> str:
+        """`file:line: message`, with "warning: " before the message if `label`."""
         where = display_path(self.path)
         if self.line:
             where += f":{self.line}"
-        label = "" if self.is_error else "warning: "
         # a message quotes keys, titles and file names from the sources: never raw
-        return f"{where}: {label}{shown(self.message)}"
+        return f"{where}: {'warning: ' if label else ''}{shown(self.message)}"
 
 
 class BriefpackError(Exception):

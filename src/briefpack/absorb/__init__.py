@@ -60,6 +60,8 @@ class Absorbed:
     changes: list[FileChange] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     docx_sha256: str = ""
+    #: the DOCX's text differs from what it was built from (its edits may already be in the sources)
+    edited: bool = False
 
     @property
     def changed_paths(self) -> list[str]:
@@ -131,6 +133,7 @@ def absorb_docx(
     conflicts: list[Finding] = []
     for path, new_base in texts.items():
         old_base = record.files[path]
+        result.edited = result.edited or new_base != old_base
         if path not in today:
             if new_base != old_base:
                 conflicts.append(Finding(path, None, "this file is gone from the sources folder, but the DOCX "

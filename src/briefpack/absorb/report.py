@@ -31,9 +31,9 @@ def diff(result) -> str:
     out = []
     for change in result.changes:
         name = display_path(result.sources / change.path)
-        out.extend(difflib.unified_diff(
-            change.old.splitlines(True), change.new.splitlines(True), f"a/{name}", f"b/{name}",
-        ))
+        # a path from here applies with `patch -p1` (a/…, b/…); one outside it, as `diff -u` names it
+        old, new = (name, name) if Path(name).is_absolute() else (f"a/{name}", f"b/{name}")
+        out.extend(difflib.unified_diff(change.old.splitlines(True), change.new.splitlines(True), old, new))
         if out and not out[-1].endswith("\n"):
             out[-1] += "\n\\ No newline at end of file\n"
     return "".join(out)
@@ -59,6 +59,8 @@ def summary(result, written: bool) -> str:
         notes.append(f"{left} thing{'s' if left != 1 else ''} not absorbed")
     tail = f"; {', '.join(notes)} (listed above)" if notes else ""
     if not result.changes:
+        if not result.edited:
+            return f"nothing to absorb: {display_path(result.docx)} has no edits since it was built{tail}"
         return f"nothing to absorb: the sources already say what {display_path(result.docx)} says{tail}"
     files = ", ".join(
         f"{display_path(result.sources / c.path)} (+{a} −{r})" for c in result.changes for a, r in [counts(c)]
