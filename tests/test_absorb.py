@@ -481,6 +481,20 @@ def test_absorb_without_write_shows_a_diff_and_writes_nothing(lab):
     assert (sources / "sections/03-alpha.md").read_text(encoding="utf-8") == review_text("sections/03-alpha.md")
 
 
+def test_absorbing_into_sources_that_do_not_build_says_so(lab):
+    """The edits are absorbed (they did not cause the problem), and the report says the pack does
+    not build yet instead of leaving the user to find out at the next build."""
+    sources = lab.sources(REVIEW)
+    path = sources / "sections/03-alpha.md"
+    path.write_text(review_text("sections/03-alpha.md") + "\n![A lost figure](lost.png)\n", encoding="utf-8")
+    docx = lab.edited(lab.resaved("review-full"), lambda d: d.retype(d.paragraph("It ends here"), "ends", "stops"))
+    result = CliRunner().invoke(main, ["absorb", str(docx), "--sources", str(sources), "--write"])
+    assert result.exit_code == 0, result.output
+    assert "It stops here." in path.read_text(encoding="utf-8")
+    assert "note: the sources have 1 error that the edits did not cause" in result.stderr, result.stderr
+    assert "not absorbed" not in result.stderr
+
+
 def test_an_unedited_docx_after_the_sources_moved_on_says_it_has_no_edits(lab):
     sources = lab.sources(REVIEW)
     path = sources / "sections/03-alpha.md"

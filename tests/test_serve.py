@@ -13,6 +13,7 @@ Set BRIEFPACK_UPDATE_DOCS=1 to write the page's screenshot to docs/serve.png for
 from __future__ import annotations
 
 import io
+import html
 import os
 import re
 import shutil
@@ -242,6 +243,28 @@ def test_no_url_reaches_a_file(server, pack):
     assert _raw_get(server.port, "/", host="attacker.example")[0] == 400  # DNS rebinding
     status, body = _raw_get(server.port, "/assets/preview.js")
     assert status == 200 and "EventSource" in body
+
+
+def test_an_alias_in_the_address_shows_its_topic_and_an_unknown_one_is_the_address_s_fault(server, pack, page):
+    """`?topic=security` (an alias) and `lang=FR` lead to the URL the bar makes, so the bar shows
+    what the page shows; a topic or language the pack lacks is a 404 that blames the address,
+    not the sources."""
+    status, _ = _raw_get(server.port, "/?topic=security&lang=FR")
+    assert status == 307
+    page.goto(server.url + "?topic=security&lang=FR")
+    page.wait_for_url(re.compile(r"/\?topic=cybersecurity&lang=fr$"), timeout=WAIT)
+    expect(page.locator("#topic")).to_have_value("cybersecurity")
+    expect(page.locator("#lang")).to_have_value("fr")
+    expect(page.locator("#topic option").first).to_have_text("Dossier complet")  # "Full pack" in French
+    for query, words in (("?topic=nonsense", "unknown topic 'nonsense'"), ("?lang=de", "not offered in 'de'")):
+        status, body = _raw_get(server.port, "/" + query)
+        body = html.unescape(body)
+        assert status == 404 and words in body and "This address asks for" in body, (query, status)
+        assert "The sources have" not in body.split('id="problems"')[0], query
+        response = page.goto(server.url + query)
+        assert response.status == 404
+        expect(page.locator("#wrong-view")).to_contain_text(words)
+        expect(page.locator("#problems")).to_be_hidden()
 
 
 def test_a_busy_port_is_a_one_line_error(server, pack):

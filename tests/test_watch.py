@@ -55,6 +55,27 @@ def test_hidden_files_and_the_output_folder_are_not_changes(tmp_path):
     assert seen == {"real.md"}
 
 
+def test_sed_in_place_is_a_change_of_its_file_only(tmp_path):
+    """`sed -i` writes a temporary file beside the section and renames it over it: the change
+    is the section's, not the temporary file's (it was reported as 'changed: a.md, sedKV7XbY')."""
+    import subprocess
+
+    (tmp_path / "sections").mkdir()
+    section = tmp_path / "sections" / "a.md"
+    section.write_text("one two\n")
+    batches, stop, thread = _watching(tmp_path)
+    try:
+        subprocess.run(["sed", "-i", "s/two/three/", str(section)], check=True)
+        _wait_for(batches)
+        time.sleep(0.3)  # anything else would have arrived by now
+    finally:
+        stop.set()
+        thread.join(5)
+    assert section.read_text() == "one three\n"
+    seen = {p.rsplit("/", 1)[1] for batch in batches for p in batch}
+    assert seen == {"a.md"}, batches
+
+
 def test_build_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path, trade_pack):
     import signal
     import subprocess

@@ -175,6 +175,7 @@ def build(topics, each_topic, languages, each_lang, fmt, sources, out, style, pd
     cache = ParseCache() if watch else None  # unchanged sections are not parsed again
 
     def once(force_now: bool) -> bool:
+        status.start = time.monotonic()  # each rebuild's progress counts from its own start
         try:
             result = build_pack(
                 sources, out, topics=topics, each_topic=each_topic, languages=languages, each_language=each_lang,

@@ -66,7 +66,9 @@ def watch(
         raise FileNotFoundError("none of the folders to watch exists")
     for batch in _watch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
                         stop_event=stop, rust_timeout=500, raise_interrupt=True):
-        on_change(sorted({path for _, path in batch}))
+        changed = _lasting(batch)
+        if changed:
+            on_change(changed)
 
 
 async def changes(
@@ -79,4 +81,16 @@ async def changes(
         return
     async for batch in awatch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
                               stop_event=stop, rust_timeout=500):
-        yield sorted({path for _, path in batch})
+        changed = _lasting(batch)
+        if changed:
+            yield changed
+
+
+def _lasting(batch) -> list[str]:
+    """The paths of a batch, without the temporary files an editor or `sed -i` made and removed
+    within it (added and deleted in the same batch, and gone): they are no change of the pack."""
+    kinds: dict[str, set] = {}
+    for change, path in batch:
+        kinds.setdefault(path, set()).add(change)
+    return sorted(path for path, seen in kinds.items()
+                  if not ({Change.added, Change.deleted} <= seen and not Path(path).exists()))

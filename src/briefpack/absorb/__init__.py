@@ -126,7 +126,7 @@ def absorb_docx(
     findings = comparison.findings + comparison.findings_rewrite
     if record.version != __version__:
         findings.insert(0, Finding(name, None, f"built by briefpack {record.version}, absorbed by {__version__}: where "
-                                   "the two write a DOCX differently, that shows as edits here; check the diff"))
+                                   "the two write a DOCX differently, that shows as edits here; check the diff", "info"))
 
     result = Absorbed(docx, root, record, docx_sha256=hashlib.sha256(data).hexdigest())
     maps: dict[str, dict[int, int]] = {}
@@ -174,6 +174,12 @@ def _still_builds(root: Path, result: Absorbed, allow_remote: bool) -> None:
             "with these edits the pack would no longer build (a renamed heading breaks a link to it?); "
             "nothing was written", [Finding(display_path(p.path) if p.path else "", p.line, p.message, "error") for p in new],
         )
+    if after.errors:  # problems the sources had before: not this DOCX's doing, but say so
+        count = len(after.errors)
+        result.findings.append(Finding(
+            display_path(root), None,
+            f"the sources have {count} error{'s' if count != 1 else ''} that the edits did not cause, so the pack "
+            "does not build yet: run 'briefpack check' to see them", "info"))
 
 
 def write_absorbed(result: Absorbed) -> list[Path]:

@@ -9,7 +9,7 @@ from pathlib import Path
 from ..errors import display_path
 from .rewrite import Finding
 
-KINDS = {"comment": "comment", "revision": "tracked change", "warning": "not absorbed", "error": "error"}
+KINDS = {"comment": "comment", "revision": "tracked change", "warning": "not absorbed", "error": "error", "info": "note"}
 
 
 

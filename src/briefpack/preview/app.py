@@ -31,12 +31,12 @@ from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.trustedhost import TrustedHostMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from ..errors import BriefpackError, SourceError, UsageError
 from ..watch import changes
-from .state import DOWNLOADS, Preview, View
+from .state import DOWNLOADS, Preview, Shown, View
 
 ASSETS = {"preview.js": "text/javascript; charset=utf-8", "preview.css": "text/css; charset=utf-8"}
 
@@ -158,18 +158,26 @@ def create_app(preview: Preview, *, allowed_hosts: list[str], on_ready: Callable
         return View.from_query(request.query_params)
 
     async def page(request: Request) -> Response:
-        view = view_of(request)
-        shown = await anyio.to_thread.run_sync(preview.show, view)
+        asked = view_of(request)
+        view, wrong = preview.canonical(asked)
+        if wrong is None and view != asked:  # an alias, `zh-cn`, `lang=en`: the URL the bar would make
+            return RedirectResponse("/" + (f"?{view.query()}" if view.query() else ""), status_code=307)
+        if wrong is not None:  # the address asks for what the pack does not have: not the sources' fault
+            shown, status = Shown(preview.version, (), ()), 404
+        else:
+            shown, status = await anyio.to_thread.run_sync(preview.show, view), 200
         html = page_template.render(
             view=view,
             shown=shown,
+            wrong=wrong,
             topics=preview.topics(view),
+            full_pack=preview.full_pack_label(view),
             languages=preview.languages(),
             pack_title=preview.pack.meta.title if preview.pack else "briefpack",
             downloads=DOWNLOADS,
             query=view.query(),
         )
-        return HTMLResponse(html)
+        return HTMLResponse(html, status_code=status)
 
     async def pack(request: Request) -> Response:
         shown = await anyio.to_thread.run_sync(preview.show, view_of(request))

@@ -17,7 +17,8 @@ from urllib.parse import urlencode
 from .. import model as m
 from ..build import BuildResult, build_pack
 from ..errors import BriefpackError, Problem, SourceError, UsageError, sorted_problems
-from ..model.selection import localize, make_edition, resolve_language
+from ..i18n.labels import labels_for
+from ..model.selection import localize, make_edition, resolve_language, resolve_topics
 from ..options import Progress, RenderOptions, _quiet
 from ..sources.files import load_style
 from ..sources.loader import LoadResult, read_pack
@@ -141,6 +142,31 @@ class Preview:
         except UsageError:
             topics = self.pack.topics
         return [(t.id, t.title) for t in topics]
+
+    def full_pack_label(self, view: View) -> str:
+        """"Full pack" in the view's language, for the bar."""
+        if self.pack is None:
+            return "Full pack"
+        try:
+            language = resolve_language(self.pack, view.lang)
+            meta, _ = localize(self.pack, language)
+        except UsageError:
+            language, meta = self.pack.meta.language, self.pack.meta
+        return labels_for(language, meta.labels)["full_pack"]
+
+    def canonical(self, view: View) -> tuple[View, str | None]:
+        """`view` as its URL names it — a topic by its id (not an alias), a language as pack.yaml
+        spells it, the sources' language as none — or, when the pack has no such topic or
+        language, the message saying so. Views are not judged while the sources have errors."""
+        if self.pack is None:
+            return view, None
+        try:
+            topics = resolve_topics(self.pack, [view.topic]) if view.topic else ()
+            language = resolve_language(self.pack, view.lang)
+        except UsageError as exc:
+            return view, str(exc)
+        return View(topic=topics[0].id if topics else None,
+                    lang=None if language == self.pack.meta.language else language), None
 
     def languages(self) -> list[tuple[str, str]]:
         """(tag, name in that language) of each language the pack offers, for the bar."""

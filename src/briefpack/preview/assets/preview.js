@@ -115,7 +115,9 @@
     const events = new EventSource("/events");
     events.addEventListener("version", (event) => {
       wanted = Math.max(wanted, JSON.parse(event.data).version);
-      if (wanted !== shown) update();
+      // a page for a topic or language the pack lacked: ask again, the pack may have it now
+      if (wanted !== shown && document.getElementById("wrong-view")) location.reload();
+      else if (wanted !== shown) update();
     });
     events.addEventListener("progress", (event) => {
       say(JSON.parse(event.data).text);
