@@ -1,14 +1,18 @@
 """Benchmark briefpack against pandoc (and WeasyPrint alone) on the same generated content.
 
-    python benchmarks/run.py [--sizes 10,100,400] [--out DIR] [--repeat N] [--json FILE] [--footnote-heavy]
+    python benchmarks/run.py [--sizes 10,60,100,400] [--out DIR] [--repeat N] [--json FILE] [--footnote-heavy]
 
 For each size it writes a generated pack of about that many A4 pages (corpus.py), then builds it,
 each build in a fresh process (tasks.py, measure.py), `--repeat` times, interleaved:
 
 - PDF:  briefpack `build_pack` pinned to one CPU, and free to use all; WeasyPrint alone on
         briefpack's own print HTML;
-        pandoc Markdown → standalone HTML, then WeasyPrint on that HTML;
-- DOCX: briefpack `build_pack`; pandoc Markdown → DOCX;
+        pandoc Markdown → standalone HTML, then WeasyPrint on that HTML — twice: with pandoc's
+        default style, and with briefpack's print stylesheet instead (`--css print.css`,
+        `-M document-css=false`, `-M lang=en`), since pandoc's default style sets the same text
+        on far fewer, wider pages; every PDF is also compared by time per page;
+- DOCX: briefpack `build_pack` into a folder it has built into before (it remembers that the
+        style passed its check), and into a new folder (the style checked); pandoc Markdown → DOCX;
 - a second `build_pack` into the same folder, which should find everything up to date;
 - the writing loop (`serve`, `build --watch`): in one process, one section edited, then the HTML
   preview refreshed and the PDF rebuilt, against a full build in the same (warm) process.
@@ -43,6 +47,7 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 TASKS = [sys.executable, str(HERE / "tasks.py")]
 PANDOC_FROM = "commonmark_x"  # CommonMark + GFM tables + footnotes: the dialect briefpack reads
+PRINT_CSS = "print.css"  # briefpack's print stylesheet, copied beside pandoc's HTML
 
 
 # ------------------------------------------------------------------------------ the steps
@@ -61,13 +66,19 @@ def size_steps(folder: Path, pandoc: str) -> list[Step]:
     src, md = str(folder / "sources"), str(folder / "pandoc.md")
     out, out_parallel = str(folder / "briefpack"), str(folder / "briefpack-all-cpus")
     title = ["--metadata", "title=Benchmark briefing pack"]
+    # pandoc's HTML with briefpack's print stylesheet (copied beside it by prepare) in place of
+    # pandoc's own; lang, so that it hyphenates as briefpack's HTML does
+    ours = ["-M", "document-css=false", "-M", "lang=en", "--css", PRINT_CSS]
     return [
         Step("briefpack_pdf", "briefpack PDF, pinned to 1 CPU", [*TASKS, "briefpack-build", src, out, "pdf", "1"]),
         Step("briefpack_pdf_all_cpus", f"briefpack PDF, all {os.cpu_count()} CPUs (default)", [*TASKS, "briefpack-build", src, out_parallel, "pdf", "all"]),
         Step("weasyprint_alone", "WeasyPrint alone on briefpack's HTML", [*TASKS, "weasyprint", str(folder / "briefpack.html"), str(folder / "weasyprint-alone.pdf")]),
         Step("pandoc_html", "pandoc → standalone HTML", [pandoc, md, "--from", PANDOC_FROM, "-s", *title, "-o", str(folder / "pandoc.html")]),
         Step("weasyprint_pandoc", "WeasyPrint on pandoc's HTML", [*TASKS, "weasyprint", str(folder / "pandoc.html"), str(folder / "pandoc.pdf")]),
+        Step("pandoc_html_ours", "pandoc → standalone HTML, briefpack's print CSS", [pandoc, md, "--from", PANDOC_FROM, "-s", *title, *ours, "-o", str(folder / "pandoc-ours.html")]),
+        Step("weasyprint_pandoc_ours", "WeasyPrint on pandoc's HTML, briefpack's print CSS", [*TASKS, "weasyprint", str(folder / "pandoc-ours.html"), str(folder / "pandoc-ours.pdf")]),
         Step("briefpack_docx", "briefpack DOCX", [*TASKS, "briefpack-build", src, out, "docx", "all"]),
+        Step("briefpack_docx_new_folder", "briefpack DOCX, first build into a new folder", [*TASKS, "briefpack-build", src, str(folder / "briefpack-new"), "docx", "all", "new"]),
         Step("pandoc_docx", "pandoc → DOCX", [pandoc, md, "--from", PANDOC_FROM, "-o", str(folder / "pandoc.docx")]),
         Step("briefpack_rebuild", "briefpack again, nothing changed", [*TASKS, "briefpack-rebuild", src, out]),
         Step("briefpack_incremental", "writing loop: one section edited", [*TASKS, "briefpack-incremental", src, str(folder / "incremental")]),
@@ -79,7 +90,12 @@ def prepare(folder: Path, pages: int) -> None:
     shutil.rmtree(folder, ignore_errors=True)
     corpus.write_pack(folder / "sources", pages)
     (folder / "pandoc.md").write_text(corpus.pandoc_markdown(folder / "sources"), encoding="utf-8")
+    shutil.copyfile(REPO / "styles" / PRINT_CSS, folder / PRINT_CSS)
     run_child([*TASKS, "briefpack-html", str(folder / "sources"), str(folder / "briefpack.html")])
+    # untimed: the timed DOCX builds then all go into a folder briefpack has built into (as a
+    # user's rebuilds do), which remembers that the style passed its check; the first build
+    # into a new folder, which checks it, is timed as a step of its own
+    run_child([*TASKS, "briefpack-build", str(folder / "sources"), str(folder / "briefpack"), "docx", "all"])
 
 
 def heavy_steps(folder: Path) -> list[Step]:
@@ -111,7 +127,20 @@ def bench_size(folder: Path, pages: int, pandoc: str, repeat: int, say) -> dict[
             say(f"  [{pages} pages, run {round_ + 1}/{repeat}] {step.label}")
             results[step.key].runs.append(run_child(step.argv))
     results["pandoc_pdf"] = results["pandoc_html"].then(results["weasyprint_pandoc"])
+    results["pandoc_pdf_ours"] = results["pandoc_html_ours"].then(results["weasyprint_pandoc_ours"])
     return results
+
+
+def compile_bytecode(say) -> None:
+    """Byte-compile briefpack's own modules first, as an installed package is: an editable
+    install has no .pyc until a process writes them, and with PYTHONDONTWRITEBYTECODE set none
+    ever does, so every measured process would compile briefpack's source again (~0.1 s)."""
+    import compileall
+
+    import briefpack
+
+    if not compileall.compile_dir(Path(briefpack.__file__).parent, quiet=1):
+        say("warning: could not byte-compile briefpack's modules; start-up figures include compiling them")
 
 
 def cli_command() -> list[str]:
@@ -142,26 +171,31 @@ def figures(results: dict[str, Measurement]) -> dict:
     return {
         "pages": pages,
         "pandoc_pages": results["weasyprint_pandoc"].fact("pages"),
+        "pandoc_ours_pages": results["weasyprint_pandoc_ours"].fact("pages"),
         "weasyprint_alone_pages": results["weasyprint_alone"].fact("pages"),
         "steps": {key: m.as_dict() for key, m in results.items()},
     }
 
 
-def table(rows: list[tuple[str, str, Measurement, int]], baseline: Measurement) -> list[str]:
-    """Markdown table: one row per (label, key, measurement, pages)."""
+def table(rows: list[tuple[str, str, Measurement, int]], baseline: Measurement, baseline_pages: int) -> list[str]:
+    """Markdown table: one row per (label, key, measurement, pages). Two ratios: of the wall
+    times, and of the times per page (the fair one where a tool prints the text on fewer pages)."""
     lines = [
-        "| build | pages | wall s | in-process s | peak MiB | pages/s | briefpack ÷ this |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: |",
+        "| build | pages | wall s | in-process s | peak MiB | pages/s | briefpack ÷ this, time | briefpack ÷ this, time per page |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
     ]
     for label, _, m, pages in rows:
         inner = f"{m.inner:.2f}" if m.inner is not None else "–"
         ratio = baseline.wall / m.wall
-        lines.append(f"| {label} | {pages} | {m.wall:.2f} | {inner} | {m.peak_mib:.0f} | {pages / m.wall:.1f} | {ratio:.2f} |")
+        per_page = (baseline.wall / baseline_pages) / (m.wall / pages)
+        lines.append(f"| {label} | {pages} | {m.wall:.2f} | {inner} | {m.peak_mib:.0f} | {pages / m.wall:.1f} | {ratio:.2f} | {per_page:.2f} |")
     return lines
 
 
-SHORT = {"briefpack_pdf": "1 CPU", "briefpack_pdf_all_cpus": f"{os.cpu_count()} CPUs"}
-LABELS = {s.key: s.label for s in [*size_steps(Path("."), "pandoc"), *heavy_steps(Path("."))]} | {"pandoc_pdf": "pandoc + WeasyPrint (sum)"}
+SHORT = {"briefpack_pdf": "1 CPU", "briefpack_pdf_all_cpus": f"{os.cpu_count()} CPUs",
+         "briefpack_docx": "rebuild", "briefpack_docx_new_folder": "new folder"}
+LABELS = {s.key: s.label for s in [*size_steps(Path("."), "pandoc"), *heavy_steps(Path("."))]} | {
+    "pandoc_pdf": "pandoc + WeasyPrint (sum)", "pandoc_pdf_ours": "pandoc + WeasyPrint, briefpack's print CSS (sum)"}
 
 
 def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]:
@@ -172,8 +206,11 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
         return [(LABELS[k], k, results[k], (own_pages or {}).get(k, pages)) for k in keys]
 
     pdf_pages = {"weasyprint_alone": f["weasyprint_alone_pages"], "pandoc_html": f["pandoc_pages"],
-                 "weasyprint_pandoc": f["pandoc_pages"], "pandoc_pdf": f["pandoc_pages"]}
-    pdf_keys = ["briefpack_pdf", "briefpack_pdf_all_cpus", "weasyprint_alone", "pandoc_html", "weasyprint_pandoc", "pandoc_pdf"]
+                 "weasyprint_pandoc": f["pandoc_pages"], "pandoc_pdf": f["pandoc_pages"],
+                 "pandoc_html_ours": f["pandoc_ours_pages"], "weasyprint_pandoc_ours": f["pandoc_ours_pages"],
+                 "pandoc_pdf_ours": f["pandoc_ours_pages"]}
+    pdf_keys = ["briefpack_pdf", "briefpack_pdf_all_cpus", "weasyprint_alone", "pandoc_html", "weasyprint_pandoc", "pandoc_pdf",
+                "pandoc_html_ours", "weasyprint_pandoc_ours", "pandoc_pdf_ours"]
     rebuild = results["briefpack_rebuild"]
     steps = "; ".join(f"{LABELS[k]}: {' → '.join(results[k].fact('pdf_steps'))}" for k in pdf_keys[:2])
     heavy = []
@@ -195,15 +232,17 @@ def size_report(pages_target: int, results: dict[str, Measurement]) -> list[str]
     return [
         f"### About {pages_target} pages: briefpack's PDF has {pages} pages",
         "",
-        "PDF (pages: each tool's own PDF; pandoc's default HTML style prints fewer, wider-set pages):",
+        "PDF (pages: each tool's own PDF; pandoc's default HTML style prints fewer, wider-set pages, "
+        "so compare time per page; with briefpack's print CSS, pandoc's HTML still has endnotes, no cover, "
+        "contents or running heads):",
         "",
-        *table(rows(pdf_keys, pdf_pages), results["briefpack_pdf"]),
+        *table(rows(pdf_keys, pdf_pages), results["briefpack_pdf"], pages),
         "",
         f"What the PDF writer did (last run) — {steps}.",
         "",
         "DOCX (pages: briefpack's PDF of the same content):",
         "",
-        *table(rows(["briefpack_docx", "pandoc_docx"]), results["briefpack_docx"]),
+        *table(rows(["briefpack_docx", "briefpack_docx_new_folder", "pandoc_docx"]), results["briefpack_docx"], pages),
         "",
         f"No-change rebuild (PDF + DOCX): {rebuild.wall:.2f} s wall, {rebuild.inner:.3f} s in build_pack, "
         f"{rebuild.fact('up_to_date')} up to date, {rebuild.fact('written')} written.",
@@ -237,11 +276,16 @@ class Target:
         return f"| {self.name} | {self.figure} | {'MET' if self.met else 'NOT MET'} |"
 
 
-def ratio_target(name: str, sizes, results, theirs: str, limit: float, ours=("briefpack_pdf", "briefpack_pdf_all_cpus")) -> Target:
+def ratio_target(name: str, sizes, results, theirs: str, limit: float, ours=("briefpack_pdf", "briefpack_pdf_all_cpus"),
+                 their_pages: str | None = None) -> Target:
     """ours ÷ theirs (wall time) at every size must stay ≤ limit, judged on the first of `ours`
-    (like for like: one CPU); the others are shown beside it."""
+    (like for like: one CPU); the others are shown beside it. With `their_pages` (the fact
+    holding the pages of their PDF), time per page is compared instead of time."""
     def ratio(p, key):
-        return results[p][key].wall / results[p][theirs].wall
+        r = results[p]
+        if their_pages is None:
+            return r[key].wall / r[theirs].wall
+        return (r[key].wall / r["briefpack_pdf"].fact("pages")) / (r[theirs].wall / r[their_pages[0]].fact(their_pages[1]))
 
     figure = "; ".join(
         f"{p}p: " + ", ".join(f"{ratio(p, k):.2f}×" + (f" ({SHORT[k]})" if len(ours) > 1 else "") for k in ours)
@@ -255,7 +299,11 @@ def targets(sizes: list[int], results: dict[int, dict[str, Measurement]], startu
     out = [
         ratio_target("PDF ÷ WeasyPrint alone on briefpack's HTML", sizes, results, "weasyprint_alone", 1.1),
         ratio_target("PDF ÷ pandoc + WeasyPrint", sizes, results, "pandoc_pdf", 1.0),
-        ratio_target("DOCX ÷ pandoc DOCX", sizes, results, "pandoc_docx", 1.0, ours=("briefpack_docx",)),
+        ratio_target("PDF ÷ pandoc + WeasyPrint, time per page", sizes, results, "pandoc_pdf", 1.0,
+                     their_pages=("weasyprint_pandoc", "pages")),
+        ratio_target("PDF ÷ pandoc + WeasyPrint with briefpack's print CSS, time per page", sizes, results,
+                     "pandoc_pdf_ours", 1.0, their_pages=("weasyprint_pandoc_ours", "pages")),
+        ratio_target("DOCX ÷ pandoc DOCX", sizes, results, "pandoc_docx", 1.0, ours=("briefpack_docx", "briefpack_docx_new_folder")),
     ]
     for fmt, key in (("PDF, 1 CPU", "briefpack_pdf"), (f"PDF, {os.cpu_count()} CPUs", "briefpack_pdf_all_cpus"), ("DOCX", "briefpack_docx")):
         per_page = {p: results[p][key].inner / results[p]["briefpack_pdf"].fact("pages") for p in (small, large)}
@@ -336,7 +384,7 @@ def machine() -> dict:
 
 def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sizes", default="10,100,400", help="approximate page counts, comma-separated")
+    parser.add_argument("--sizes", default="10,60,100,400", help="approximate page counts, comma-separated")
     parser.add_argument("--out", type=Path, default=Path(tempfile.gettempdir()) / "briefpack-bench",
                         help="work folder for generated packs and outputs")
     parser.add_argument("--repeat", type=int, default=3, help="runs of each build (the median time is reported)")
@@ -358,6 +406,7 @@ def main(argv=None) -> int:
 
     info = machine()
     say("machine: " + ", ".join(f"{k} {v}" for k, v in info.items()))
+    compile_bytecode(say)
     startup = bench_startup(args.repeat)
     results = {}
     for pages in sizes:

@@ -13,14 +13,19 @@ import sys
 import time
 
 
-def briefpack_build(sources: str, out: str, fmt: str, cpus: str) -> dict:
+def briefpack_build(sources: str, out: str, fmt: str, cpus: str, folder: str = "kept") -> dict:
     """`build_pack` writing one format from scratch (force: never "up to date"). `cpus` "1" pins
     the process to one CPU, so briefpack lays the PDF out in one process as WeasyPrint alone
-    does; "all" leaves it free to lay a large PDF out in parallel, as a user's build does."""
+    does; "all" leaves it free to lay a large PDF out in parallel, as a user's build does.
+    `folder` "new" empties the output folder first: a first build, which checks the style
+    (a folder built into before remembers that the style passed)."""
     import os
+    import shutil
 
     from briefpack.build import build_pack
 
+    if folder == "new":
+        shutil.rmtree(out, ignore_errors=True)
     if cpus == "1":
         os.sched_setaffinity(0, {min(os.sched_getaffinity(0))})
     steps = []  # what the PDF writer reports: layout passes, parallel chunks, footnote fixes

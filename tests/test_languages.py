@@ -148,6 +148,22 @@ def test_dates_in_each_languages_long_form(lang, text):  # CLDR: a narrow no-bre
     assert long_date(dt.date(2015, 11, 20), lang) == text
 
 
+def test_english_dates_written_without_babel_are_babels():
+    """English long dates are written by hand (no Babel import for an English pack): the same
+    text as Babel's en_GB, every month, one- and two-digit days, any year; en-US is Babel's."""
+    import datetime as dt
+
+    from babel.dates import format_date
+
+    from briefpack.i18n.languages import direction
+
+    days = [dt.date(year, month, day) for year in (2014, 1999, 2031) for month in range(1, 13) for day in (1, 9, 28)]
+    for tag in ("en", "EN", "en-GB"):
+        assert [long_date(d, tag) for d in days] == [format_date(d, format="long", locale="en_GB") for d in days]
+    assert long_date(dt.date(2015, 11, 20), "en-US") == "November 20, 2015"
+    assert [direction(t) for t in ("en", "fr", "es", "ru", "zh", "zh-TW", "ar", "he", "de")] == ["ltr"] * 6 + ["rtl", "rtl", "ltr"]
+
+
 def test_direction():
     assert [direction(t) for t in ("ar", "he", "fa", "ur", "en", "zh-Hant")] == ["rtl"] * 4 + ["ltr"] * 2
 

@@ -269,6 +269,57 @@ def test_a_reference_docx_without_a_style_the_writer_needs(tmp_path):
     build_pack(root, tmp_path / "out", formats=("pdf",), style_dir=style)  # the PDF does not need it
 
 
+def test_a_passed_style_check_is_remembered_by_content_only(tmp_path, monkeypatch):
+    """A style that passed is not checked again (in the process, and through the output
+    folder's manifest), but a changed style file is, and a damaged record only means a check."""
+    import json
+    import zipfile
+
+    from briefpack import style_check
+
+    probes = []
+    real_probe = style_check._probe_problems
+    monkeypatch.setattr(style_check, "_probe_problems", lambda style, formats: probes.append(formats) or real_probe(style, formats))
+    monkeypatch.setattr(style_check, "_PASSED", set())
+    style = _style(tmp_path, lambda s: None)
+    root = write_pack(tmp_path / "p", "title: T\n", {"s.md": FRONT + "Body.\n"})
+    out = tmp_path / "out"
+
+    build_pack(root, out, formats=("docx",), style_dir=style, force=True)
+    assert probes == [("docx",)]
+    manifest = out / ".briefpack-manifest.json"
+    assert len(json.loads(manifest.read_text())["style_checks"]) == 1
+    build_pack(root, out, formats=("docx",), style_dir=style, force=True)  # remembered in the process
+    style_check._PASSED.clear()
+    build_pack(root, out, formats=("docx",), style_dir=style, force=True)  # recorded in the folder
+    assert probes == [("docx",)]
+    build_pack(root, tmp_path / "elsewhere", formats=("docx", "pdf"), style_dir=style)  # another folder records nothing yet
+    assert probes == [("docx",), ("docx", "pdf")]
+    build_pack(root, tmp_path / "elsewhere", formats=("pdf",), style_dir=style)
+    assert probes == [("docx",), ("docx", "pdf")]
+
+    # the same folder, the style changed: checked again, and its problem reported
+    with zipfile.ZipFile(DEFAULT_STYLE_DIR / "reference.docx") as source, zipfile.ZipFile(style / "reference.docx", "w") as target:
+        for name in source.namelist():
+            data = source.read(name)
+            target.writestr(name, data.replace(b'w:val="Footnote Text"', b'w:val="Renamed Text"') if name == "word/styles.xml" else data)
+    with pytest.raises(SourceError) as info:
+        build_pack(root, out, formats=("docx",), style_dir=style, force=True)
+    assert "no style 'Footnote Text'" in info.value.problems[0].message
+
+    # a record that is not ours is ignored, not trusted: the style is checked
+    shutil.copyfile(DEFAULT_STYLE_DIR / "reference.docx", style / "reference.docx")
+    for junk in ({"x": 1}, ["../../etc", 7, None], ["0" * 64] * 10_000, "ab" * 32):
+        record = json.loads(manifest.read_text())
+        record["style_checks"] = junk
+        manifest.write_text(json.dumps(record))
+        style_check._PASSED.clear()
+        probes.clear()
+        build_pack(root, out, formats=("docx",), style_dir=style, force=True)
+        assert probes == [("docx",)], junk
+        assert len(json.loads(manifest.read_text())["style_checks"]) <= 16
+
+
 # ------------------------------------------------------------------------------ the rest
 
 

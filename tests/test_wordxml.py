@@ -165,3 +165,70 @@ def test_reproducible_zip_fixes_times_and_order():
         assert {i.date_time for i in z.infolist()} == {(2014, 10, 1, 12, 30, 0)}
         assert z.testzip() is None
     assert docx.Document(io.BytesIO(one)).paragraphs[-1].text == "x"
+
+
+def test_package_bytes_is_the_reproducible_zip_of_pythondocx_save():
+    """The writer zips the package once (package_bytes): the same bytes as python-docx's own
+    save re-zipped, footnotes part and custom properties included."""
+    doc = docx.Document()
+    doc.add_paragraph("x")
+    wx.footnotes_part(doc.part).add_footnote(1)
+    wx.set_custom_properties(doc.part.package, [("briefpack", "1")])
+    stamp = dt.datetime(2014, 10, 1, 12, 30)
+    direct = wx.package_bytes(doc.part.package, stamp)
+    assert direct == wx.reproducible_zip(saved(doc), stamp)
+    with zipfile.ZipFile(io.BytesIO(direct)) as z:
+        assert {"word/footnotes.xml", "docProps/custom.xml", "word/_rels/document.xml.rels"} <= set(z.namelist())
+
+
+def test_hyperlink_targets_give_python_docx_ids():
+    """The indexed hyperlink relationships (linear in the links) are the ones python-docx's
+    relate_to gives: the same id for the same address, the lowest free id for a new one, gaps
+    left by the reference document filled, other relationships added between links respected."""
+    from docx.opc.constants import RELATIONSHIP_TYPE as RT
+
+    def ids(indexed: bool) -> list[str]:
+        doc = docx.Document()
+        rels = doc.part.rels
+        rels.add_relationship(RT.HYPERLINK, "https://gap.example/", "rId40", is_external=True)
+        del rels["rId2"]  # a gap, as a reference document may have
+        targets = wx.HyperlinkTargets(doc.part) if indexed else None
+        out = []
+        for i, url in enumerate(["https://a.example/", "https://b.example/", "https://a.example/", "https://gap.example/",
+                                 *(f"https://x.example/{n}" for n in range(60))]):
+            if i == 5:  # something else takes the next free id in between
+                out.append(doc.part.relate_to("https://other.example/", RT.IMAGE, is_external=True))
+            out.append(wx.external_hyperlink(doc.part, url, targets=targets).get(wx.qn("r:id")))
+        return out
+
+    assert ids(indexed=True) == ids(indexed=False)
+    first, second, again, gap = ids(indexed=True)[:4]
+    assert (first, again, gap) == ("rId2", "rId2", "rId40") and second not in ("rId2", "rId40")
+
+
+def test_pictures_index_makes_python_docx_pictures():
+    """Pictures (indexed, linear in the pictures) gives what python-docx's new_pic_inline gives:
+    the same image parts and names, a repeated image shared, the same relationship ids and
+    shape ids, in the body and in the footnotes part alike."""
+    from PIL import Image as PILImage
+
+    def png(shade: int) -> bytes:
+        buffer = io.BytesIO()
+        PILImage.new("RGB", (4 + shade % 3, 3), (shade, 0, 0)).save(buffer, "PNG")
+        return buffer.getvalue()
+
+    images = [png(n) for n in (1, 2, 1, 3)]
+
+    def written(indexed: bool) -> bytes:
+        doc = docx.Document()
+        notes = wx.footnotes_part(doc.part)
+        note = notes.add_footnote(1)
+        pictures = wx.Pictures(doc.part.package) if indexed else None
+        for story, parent in ((doc.part, doc.element.body), (notes, note), (doc.part, doc.element.body)):
+            for data in images:
+                inline = pictures.inline(story, data, 914400) if indexed else story.new_pic_inline(io.BytesIO(data), width=914400)
+                drawing = wx.element("w:drawing", children=[inline])
+                parent.append(wx.element("w:p", children=[wx.element("w:r", children=[drawing])]))
+        return wx.package_bytes(doc.part.package, dt.datetime(2014, 10, 1))
+
+    assert written(indexed=True) == written(indexed=False)

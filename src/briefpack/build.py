@@ -22,7 +22,7 @@ from .options import Progress, RenderOptions, _quiet, build_timestamp
 from .output import OutputFolder
 from .model.selection import make_edition
 from .style import Style
-from .style_check import ALL_FORMATS, load_checked_style
+from .style_check import ALL_FORMATS, check_digest, load_checked_style
 
 FORMATS = ("pdf", "docx", "html")
 DEFAULT_FORMATS = ("pdf", "docx")
@@ -94,7 +94,8 @@ def build_pack(
     timestamp = build_timestamp()  # a bad SOURCE_DATE_EPOCH stops the build before any work
     progress("load", f"reading {sources}")
     loaded = read_pack(sources, allow_remote=allow_remote, cache=cache)
-    style, style_problems = _checked_style(style_dir, formats)
+    folder = OutputFolder(Path(out))
+    style, style_problems = _checked_style(style_dir, formats, passed=folder.recorded_style_checks())
     if loaded.errors or loaded.pack is None or style is None:
         raise SourceError(sorted_problems(loaded.problems + style_problems))
     result.warnings += [p.located() for p in loaded.warnings]  # the CLI says "warning:" once, before the line
@@ -119,7 +120,7 @@ def build_pack(
         pdf_variant=pdf_variant, allow_remote=allow_remote, timestamp=timestamp, progress=progress, pdf_layouts=layouts
     )
     inputs = _inputs_digest(pack, style, options)
-    folder = OutputFolder(Path(out))
+    folder.record_style_checks([check_digest(style, fmt) for fmt in formats])
     with folder.locked():
         jobs_todo: list[tuple[m.Edition, str, str, str]] = []  # edition, format, file name, fingerprint
         refused = []
@@ -288,10 +289,11 @@ def choose_languages(pack: m.Pack, languages=(), each_language: bool = False) ->
     return tuple(dict.fromkeys(resolve_language(pack, lang) for lang in languages))
 
 
-def _checked_style(style_dir: Path | str | None, formats: tuple[str, ...]) -> tuple[Style | None, list[Problem]]:
-    """The style folder read and checked for `formats` (see style_check), or its problems."""
+def _checked_style(style_dir: Path | str | None, formats: tuple[str, ...], passed=()) -> tuple[Style | None, list[Problem]]:
+    """The style folder read and checked for `formats` (see style_check; `passed`: checks an
+    output folder recorded), or its problems."""
     try:
-        return load_checked_style(Path(style_dir) if style_dir else None, formats), []
+        return load_checked_style(Path(style_dir) if style_dir else None, formats, passed), []
     except SourceError as exc:
         return None, exc.problems
 

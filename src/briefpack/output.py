@@ -14,6 +14,8 @@
   (someone worked on the DOCX): it is never overwritten silently — checked before rendering
   and again right before the files are replaced, since a user may save while a build renders.
   A file whose fingerprint matches the current inputs is up to date and need not be rebuilt.
+  It also keeps the digests of the style checks that passed for the builds written here
+  (`style_check.check_digest`), so the next build need not check an unchanged style again.
 - A lock file stops two builds from writing into the same folder at once.
 - The folder's own files are handled as hostile input: the lock is opened without following
   symbolic links, the manifest and journal are read only if they are regular files of bounded
@@ -45,6 +47,8 @@ MAX_RECORD_BYTES = 8 * 1024 * 1024
 #: How deep our records nest; deeper JSON is not ours (and would exhaust the parser's stack).
 MAX_RECORD_DEPTH = 8
 _HEX64 = re.compile(r"^[0-9a-f]{64}$")
+#: Style checks remembered per folder (one per format and style a user builds into it).
+MAX_STYLE_CHECKS = 16
 #: Our temporary files: `.` + the file's name + `.` + mkstemp's 8 random characters + `.tmp`.
 _TEMPORARY = re.compile(r"^\.(?P<name>[^/\\\0]+)\.[A-Za-z0-9_]{8}\.tmp$")
 
@@ -85,6 +89,7 @@ class OutputFolder:
         self.journal_path = self.folder / JOURNAL
         self._manifest: dict | None = None
         self._damaged = False  # the manifest on disk was not usable: rewrite it even if nothing else changes
+        self._style_checks: list[str] = []  # passed style checks to record with the next commit
         self.notes: list[str] = []  # what the folder had to say: a damaged record, a finished build
 
     # ------------------------------------------------------------------ lock
@@ -193,8 +198,20 @@ class OutputFolder:
                     entries[name] = {"sha256": entry["sha256"], "fingerprint": str(entry.get("fingerprint", ""))}
                     if isinstance(entry.get("absorbed"), str):
                         entries[name]["absorbed"] = entry["absorbed"]
-            self._manifest = {"files": entries}
+            self._manifest = {"files": entries, "style_checks": [] if problem else _style_checks(value)}
         return self._manifest
+
+    def recorded_style_checks(self) -> frozenset[str]:
+        """The style checks the manifest records as passed; nothing if it is missing, damaged
+        or not a regular file (then the style is simply checked). Read without the lock and
+        without keeping anything: only a hint, which the check's digest makes safe."""
+        value, _ = self._read_record(self.manifest_path)
+        return frozenset(_style_checks(value))
+
+    def record_style_checks(self, digests) -> None:
+        """Remember passed style checks in the manifest the next commit writes (a build that
+        writes nothing records nothing)."""
+        self._style_checks = [d for d in digests if _HEX64.match(d)]
 
     def _entry(self, name: str) -> dict:
         return self.manifest["files"].get(name) or {}
@@ -313,7 +330,8 @@ class OutputFolder:
             for name, data, fingerprint in outputs:
                 entries[name] = {"sha256": sha256(data), "fingerprint": fingerprint}
             current = self.manifest_path
-            manifest_temporary = self._write_temporary(MANIFEST, _record_bytes({"files": entries}))
+            checks = self._merged_style_checks()
+            manifest_temporary = self._write_temporary(MANIFEST, _record_bytes({"files": entries, "style_checks": checks}))
             temporaries[MANIFEST] = manifest_temporary
 
             # the last check, with nothing left to render between it and the renames
@@ -369,9 +387,14 @@ class OutputFolder:
             _sync_folder(self.folder)
         except OSError as exc:
             raise _plain_error("replacing files in", self.folder, exc) from None
-        self._manifest = {"files": entries}
+        self._manifest = {"files": entries, "style_checks": checks}
         self._damaged = False
         return done
+
+    def _merged_style_checks(self) -> list[str]:
+        """This build's passed checks first, then those recorded before, at most MAX_STYLE_CHECKS."""
+        merged = dict.fromkeys([*self._style_checks, *self.manifest.get("style_checks", ())])
+        return list(merged)[:MAX_STYLE_CHECKS]
 
     def _write_temporary(self, name: str, data: bytes) -> Path:
         """`data` in a new temporary file beside `name`, synced to disk."""
@@ -472,6 +495,15 @@ class OutputFolder:
                 removed += 1
         if removed:
             self.notes.append(f"removed {removed} temporary file(s) left by an interrupted build")
+
+
+def _style_checks(value: dict | None) -> list[str]:
+    """The manifest's passed style checks: digests only, at most MAX_STYLE_CHECKS; anything
+    else in their place is ignored."""
+    checks = value.get("style_checks") if isinstance(value, dict) else None
+    if not isinstance(checks, list):
+        return []
+    return [c for c in checks[:MAX_STYLE_CHECKS] if isinstance(c, str) and _HEX64.match(c)]
 
 
 def _journal_entries(files: list) -> list[dict] | None:

@@ -66,6 +66,8 @@ def direction(tag: str) -> str:
     """'rtl' or 'ltr'."""
     if primary(tag) in RTL_LANGUAGES:
         return "rtl"
+    if table_key(tag) in BUILT_IN:  # the other built-in languages: Latin, Cyrillic, Chinese
+        return "ltr"
     return babel_locale(tag).text_direction
 
 

@@ -17,6 +17,7 @@ make it hang, crash or hand the writers characters no document can hold.
 
 from __future__ import annotations
 
+import re
 import types
 
 from markdown_it import MarkdownIt
@@ -100,15 +101,20 @@ def too_deep_inlines(tokens: list[Token]) -> list[Token]:
     return found
 
 
+#: either kind at once: most values hold neither, and are then left as they are after one search
+_SEPARATOR_OR_CONTROL = re.compile(f"{SEPARATORS.pattern}|{CONTROL_CHARS.pattern}")
+
+
 def bad_characters(tokens: list[Token]) -> list[tuple[Token, str]]:
     """(block token, character) for each decoded control character; every decoded separator
     is made a space and every control character removed, in place."""
     found: list[tuple[Token, str]] = []
+    suspect = _SEPARATOR_OR_CONTROL.search
     for block in tokens:
         for token in _with_descendants(block):
             for name in ("content", "info"):
                 value = getattr(token, name)
-                if not value:
+                if not value or not suspect(value):
                     continue
                 if SEPARATORS.search(value):
                     value = SEPARATORS.sub(" ", value)
@@ -117,12 +123,13 @@ def bad_characters(tokens: list[Token]) -> list[tuple[Token, str]]:
                     found.append((block, bad.group()))
                     value = CONTROL_CHARS.sub("", value)
                 setattr(token, name, value)
-            for key, value in list(token.attrs.items()):
-                if isinstance(value, str):
-                    bad = CONTROL_CHARS.search(value)
-                    if bad:
-                        found.append((block, bad.group()))
-                    token.attrs[key] = CONTROL_CHARS.sub("", SEPARATORS.sub(" ", value))
+            if token.attrs:
+                for key, value in list(token.attrs.items()):
+                    if isinstance(value, str) and suspect(value):
+                        bad = CONTROL_CHARS.search(value)
+                        if bad:
+                            found.append((block, bad.group()))
+                        token.attrs[key] = CONTROL_CHARS.sub("", SEPARATORS.sub(" ", value))
     return found
 
 

@@ -14,6 +14,7 @@ how `briefpack absorb` maps a reviewed DOCX back to the lines of the sources.
 from __future__ import annotations
 
 import io
+import itertools
 import logging
 import unicodedata
 from contextlib import contextmanager
@@ -77,8 +78,10 @@ class DocxWriter(m.Visitor):
                  rasterize: bool = True) -> None:
         import docx
         from docx.blkcntnr import BlockItemContainer
+        from docx.text.paragraph import Paragraph
 
         self._container_cls = BlockItemContainer
+        self._paragraph_cls = Paragraph
         self.edition = edition
         self.options = options
         self.trace = trace or _no_trace
@@ -90,6 +93,10 @@ class DocxWriter(m.Visitor):
         for child in list(body):
             if child.tag != wx.qn("w:sectPr"):
                 body.remove(child)
+        # body paragraphs go before the section properties, found once (python-docx searches
+        # the whole body for them on every paragraph)
+        self._body = body
+        self._sect_pr = body.find(wx.qn("w:sectPr"))
         self.part = self.doc.part
         self.notes = wx.footnotes_part(self.part)
         self.notes.clear_notes()
@@ -99,6 +106,7 @@ class DocxWriter(m.Visitor):
             "ordered": wx.add_abstract_list(numbering, "ordered", "briefpack ordered list"),
             "bullet": wx.add_abstract_list(numbering, "bullet", "briefpack bullet list"),
         }
+        self._num_ids = itertools.count(wx.first_free_num_id(numbering))  # every list's w:num, counted
         # Style names → ids, looked up once: python-docx's `paragraph.style = name` scans every
         # style on each call, which was most of the writer's time on large packs.
         self._style_ids = {st.name: st.style_id for st in self.doc.styles}
@@ -131,6 +139,10 @@ class DocxWriter(m.Visitor):
         self.marks: frozenset[str] = frozenset()
         self.in_link = False
         self._fallback_png: dict[int, bytes] = {}  # id of an SVG resource → its PNG
+        self._text_size = None  # (width, height) inside the margins, once looked up
+        self._first_calls: dict[str, list] | None = None  # section id → its notes' first calls
+        self._link_targets: dict[int, wx.HyperlinkTargets] = {}  # id of a story part → its links
+        self._pictures: wx.Pictures | None = None  # the package's images, indexed once a picture is written
 
     # ------------------------------------------------------------------ document
 
@@ -153,9 +165,7 @@ class DocxWriter(m.Visitor):
             doc_pr.set("id", str(number))
 
     def save(self) -> bytes:
-        buffer = io.BytesIO()
-        self.doc.save(buffer)
-        return wx.reproducible_zip(buffer.getvalue(), self.options.timestamp)
+        return wx.package_bytes(self.doc.part.package, self.options.timestamp)
 
     def write_cover(self) -> None:
         meta = self.edition.meta
@@ -249,10 +259,12 @@ class DocxWriter(m.Visitor):
     def write_notes_of(self, section: m.Section) -> None:
         """Each note whose first call is in this section, as a real Word footnote whose id is its
         number in the edition (Word numbers the marks itself)."""
-        calls = sorted(
-            (c for (sid, _), c in self.edition.calls.items() if sid == section.id and c.first),
-            key=lambda c: c.number,
-        )
+        if self._first_calls is None:  # grouped once: a scan of every call per section was quadratic
+            self._first_calls = {}
+            for (sid, _), c in self.edition.calls.items():
+                if c.first:
+                    self._first_calls.setdefault(sid, []).append(c)
+        calls = sorted(self._first_calls.get(section.id, ()), key=lambda c: c.number)
         for call in calls:
             note = self.notes.add_footnote(call.number)
             self.trace(note, section, call.note, "note")
@@ -294,7 +306,7 @@ class DocxWriter(m.Visitor):
             self.people_list(credits.translated_by)
 
     def people_list(self, people) -> None:
-        num_id = wx.add_list_instance(self.numbering, self.abstract["bullet"])
+        num_id = wx.add_list_instance(self.numbering, self.abstract["bullet"], num_id=next(self._num_ids))
         for person in people:
             p = self.traced(self.paragraph("List Bullet", str(person)), None, "credits")
             wx.set_numbering(p._p, num_id, 0)
@@ -376,31 +388,27 @@ class DocxWriter(m.Visitor):
             raise KeyError(f"the reference document has no style {name!r}") from None
 
     def paragraph(self, style_name: str, text: str = ""):
-        p = self.container.add_paragraph()
-        p._p.style = self.style_id(style_name)
+        """A new paragraph of `style_name` at the end of the current container (a python-docx
+        proxy): the same `w:p` as `container.add_paragraph(style=…)`, made directly."""
+        p = wx.element("w:p", children=[wx.element("w:pPr", children=[wx.element("w:pStyle", {"w:val": self.style_id(style_name)})])])
+        parent = self.container._element
+        if parent is self._body and self._sect_pr is not None:
+            self._sect_pr.addprevious(p)
+        else:
+            parent.append(p)
         if self.paragraph_bidi is not None:
-            wx.set_bidi(p._p.get_or_add_pPr(), self.paragraph_bidi)
+            wx.set_bidi(p.pPr, self.paragraph_bidi)
         if text:
-            p._p.extend(self.runs(text))
-        return p
+            p.extend(self.runs(text))
+        return self._paragraph_cls(p, self.container)
 
     def runs(self, text: str, style_id: str | None = None, marks: frozenset[str] = frozenset()) -> list:
         """The runs of some text: in a right-to-left document (or section), one run per stretch
         of right-to-left or left-to-right text, the right-to-left ones marked `w:rtl` so Word
         uses the complex-script font, size and weight; a section not yet translated names its
         language on every run."""
-        out = []
         pieces = split_by_direction(text) if self.split_rtl else [(text, False)]
-        for piece, rtl in pieces:
-            r = wx.run(piece, style_id)
-            if marks:
-                apply_marks(r, marks, rtl)
-            if rtl:
-                wx.mark_rtl(r)
-            if self.run_language:
-                wx.set_run_language(r, *self.run_language)
-            out.append(r)
-        return out
+        return [wx.text_run(piece, style_id, marks, rtl, self.run_language) for piece, rtl in pieces]
 
     def _bookmark(self, anchor: str) -> str:
         if anchor not in self._bookmark_names:
@@ -481,7 +489,7 @@ class DocxWriter(m.Visitor):
 
     def _list(self, node, kind: str, start: int = 1) -> None:
         depth = len(self.lists)
-        num_id = wx.add_list_instance(self.numbering, self.abstract[kind], depth, start)
+        num_id = wx.add_list_instance(self.numbering, self.abstract[kind], depth, start, num_id=next(self._num_ids))
         self.lists = [*self.lists, num_id]
         self.list_kinds = [*self.list_kinds, kind]
         try:
@@ -522,40 +530,53 @@ class DocxWriter(m.Visitor):
         self.traced(self.paragraph("Separator"), node, "block")
 
     def visit_Table(self, node: m.Table) -> None:
-        from docx.enum.text import WD_ALIGN_PARAGRAPH
+        from docx.shared import Emu
 
         columns = max(len(node.header), *(len(r) for r in node.rows)) if node.rows else len(node.header)
         width = self._text_width()
         table = self.container.add_table(rows=1 + len(node.rows), cols=columns, width=width)
-        table.style = self.doc.styles["Brief Table"]
-        self.trace(table._tbl, self.section, node, "block")
-        for r, row in enumerate(table.rows):
-            self.trace(row._tr, self.section, (node, r), "row")
+        tbl = table._tbl
+        tbl.tblPr.style = self._table_style_id()
+        rows = list(tbl.iterchildren(wx.qn("w:tr")))
+        self.trace(tbl, self.section, node, "block")
+        for r, tr in enumerate(rows):
+            self.trace(tr, self.section, (node, r), "row")
         if (self.rtl and self.paragraph_bidi is not False) or self.paragraph_bidi:
             from docx.enum.table import WD_TABLE_DIRECTION
 
             table.table_direction = WD_TABLE_DIRECTION.RTL  # w:bidiVisual: the first column on the right
-        header_tr = table.rows[0]._tr
-        header_tr.get_or_add_trPr().append(wx.element("w:tblHeader"))
-        aligns = {"left": WD_ALIGN_PARAGRAPH.LEFT, "center": WD_ALIGN_PARAGRAPH.CENTER, "right": WD_ALIGN_PARAGRAPH.RIGHT}
+        rows[0].get_or_add_trPr().append(wx.element("w:tblHeader"))
         widths = column_widths(node, columns, width)
         for c, column_width in enumerate(widths):
             table.columns[c].width = column_width
-        for r, (cells, row) in enumerate(zip((node.header, *node.rows), table.rows)):
-            row_cells = row.cells  # once per row: table.cell(r, c) rebuilds the whole grid each call
-            for c in range(columns):
-                cell = row_cells[c]
-                cell.width = widths[c]
-                p = cell.paragraphs[0]
-                p._p.style = self.style_id(CELL_HEAD if r == 0 else CELL)
+        # A new table's cells, written through the elements rather than python-docx's cell
+        # proxies (which rebuild the row's grid and search the schema order on every set): a
+        # fresh table has one w:tc per column and each holds a w:tcPr/w:tcW and an empty w:p.
+        twips = [str(Emu(w).twips) for w in widths]
+        head_style, cell_style = self.style_id(CELL_HEAD), self.style_id(CELL)
+        for r, (cells, tr) in enumerate(zip((node.header, *node.rows), rows)):
+            for c, tc in enumerate(tr.iterchildren(wx.qn("w:tc"))):
+                tc.find(wx.qn("w:tcPr")).find(wx.qn("w:tcW")).set(wx.qn("w:w"), twips[c])
+                p = tc.find(wx.qn("w:p"))
+                ppr = wx.element("w:pPr", children=[wx.element("w:pStyle", {"w:val": head_style if r == 0 else cell_style})])
+                p.insert(0, ppr)
                 if self.paragraph_bidi is not None:
-                    wx.set_bidi(p._p.get_or_add_pPr(), self.paragraph_bidi)
+                    wx.set_bidi(ppr, self.paragraph_bidi)
                 align = node.aligns[c] if c < len(node.aligns) else None
-                if align in aligns:
-                    p.alignment = aligns[align]
+                if align in ("left", "center", "right"):
+                    wx.set_alignment(ppr, align)
                 if c < len(cells):
-                    with self.into(p._p):
+                    with self.into(p):
                         self.visit_all(cells[c].children)
+
+    def _table_style_id(self) -> str | None:
+        """The id of the "Brief Table" style, found once, as python-docx's `table.style = …`
+        finds it (None when it is the document's default table style: no w:tblStyle)."""
+        if not hasattr(self, "_table_style"):
+            from docx.enum.style import WD_STYLE_TYPE
+
+            self._table_style = self.part.get_style_id(self.doc.styles["Brief Table"], WD_STYLE_TYPE.TABLE)
+        return self._table_style
 
     def visit_Figure(self, node: m.Figure) -> None:
         p = self.traced(self.paragraph("Figure"), node, "block")
@@ -601,7 +622,10 @@ class DocxWriter(m.Visitor):
                 return
             link = wx.internal_hyperlink(self._bookmark(anchor), node.title)
         else:
-            link = wx.external_hyperlink(self.story, node.target, node.title)
+            targets = self._link_targets.get(id(self.story))
+            if targets is None:
+                targets = self._link_targets[id(self.story)] = wx.HyperlinkTargets(self.story)
+            link = wx.external_hyperlink(self.story, node.target, node.title, targets)
         self.sink.append(link)
         saved = self.in_link
         self.in_link = True
@@ -637,12 +661,19 @@ class DocxWriter(m.Visitor):
     # ------------------------------------------------------------------ pictures
 
     def _text_width(self):
-        section = self.doc.sections[0]
-        return section.page_width - section.left_margin - section.right_margin
+        return self._text_area()[0]
 
     def _text_height(self):
-        section = self.doc.sections[0]
-        return section.page_height - section.top_margin - section.bottom_margin
+        return self._text_area()[1]
+
+    def _text_area(self) -> tuple:
+        """Width and height inside the margins, read once (python-docx finds the section
+        properties by a search of the whole document on each look)."""
+        if self._text_size is None:
+            section = self.doc.sections[0]
+            self._text_size = (section.page_width - section.left_margin - section.right_margin,
+                               section.page_height - section.top_margin - section.bottom_margin)
+        return self._text_size
 
     def picture(self, image: m.Image, width) -> None:
         resource = image.resource
@@ -670,7 +701,9 @@ class DocxWriter(m.Visitor):
             aspect = (resource.height / resource.width) if resource.width and resource.height else None
         if width is not None and aspect and width * aspect > self._text_height() * 0.6:
             width = int(self._text_height() * 0.6 / aspect)
-        inline = self.story.new_pic_inline(io.BytesIO(data), width=width)
+        if self._pictures is None:
+            self._pictures = wx.Pictures(self.story.package)
+        inline = self._pictures.inline(self.story, data, width)
         if svg:
             wx.attach_svg(self.story, inline, resource.data, resource.path.name)
         doc_pr = inline.find(wx.qn("wp:docPr"))
@@ -680,22 +713,6 @@ class DocxWriter(m.Visitor):
         drawing.append(inline)
         r.append(drawing)
         self.sink.append(r)
-
-
-def apply_marks(r, marks: frozenset[str], rtl: bool = False) -> None:
-    """Bold, italic, strike on a run; a right-to-left run also gets the complex-script forms
-    (`w:bCs`, `w:iCs`), which are what Word applies to it."""
-    rpr = r.get_or_add_rPr()
-    if "b" in marks:
-        rpr._add_b()
-        if rtl:
-            rpr._add_bCs()
-    if "i" in marks:
-        rpr._add_i()
-        if rtl:
-            rpr._add_iCs()
-    if "strike" in marks:
-        rpr._add_strike()
 
 
 _STRONG_RTL = ("R", "AL")
