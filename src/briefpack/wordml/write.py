@@ -84,6 +84,15 @@ def insert_in_order(parent, child, successors: Sequence[str]):
 _XML_SPACE = "{http://www.w3.org/XML/1998/namespace}space"
 
 
+def _text(text: str) -> BaseOxmlElement:
+    """A `w:t` holding `text`, its leading or trailing spaces kept."""
+    t = element("w:t")
+    t.text = text
+    if text != text.strip():
+        t.set(_XML_SPACE, "preserve")
+    return t
+
+
 def run(text: str | None = None, style_id: str | None = None, children: Iterable = ()) -> BaseOxmlElement:
     """A `w:r`, optionally with a character style, some special children and/or text."""
     r = element("w:r")
@@ -92,11 +101,7 @@ def run(text: str | None = None, style_id: str | None = None, children: Iterable
     for child in children:
         r.append(child)
     if text:
-        t = element("w:t")
-        t.text = text
-        if text != text.strip():
-            t.set(_XML_SPACE, "preserve")
-        r.append(t)
+        r.append(_text(text))
     return r
 
 
@@ -129,11 +134,7 @@ def text_run(text: str, style_id: str | None = None, marks: frozenset[str] = fro
             rpr.append(lang)
         r.append(rpr)
     if text:
-        t = element("w:t")
-        t.text = text
-        if text != text.strip():
-            t.set(_XML_SPACE, "preserve")
-        r.append(t)
+        r.append(_text(text))
     return r
 
 
