@@ -276,6 +276,7 @@ def test_a_passed_style_check_is_remembered_by_content_only(tmp_path, monkeypatc
     import zipfile
 
     from briefpack import style_check
+    from briefpack.sources.files import load_style
 
     probes = []
     real_probe = style_check._probe_problems
@@ -318,6 +319,17 @@ def test_a_passed_style_check_is_remembered_by_content_only(tmp_path, monkeypatc
         build_pack(root, out, formats=("docx",), style_dir=style, force=True)
         assert probes == [("docx",)], junk
         assert len(json.loads(manifest.read_text())["style_checks"]) <= 16
+
+    # a digest planted in the record (anyone can compute one) skips the probe render only: a
+    # reference.docx that is not a zip is still refused at its file
+    (style / "reference.docx").write_bytes(b"PK\x03\x04 not a zip at all")
+    record = json.loads(manifest.read_text())
+    record["style_checks"] = [style_check.check_digest(load_style(style), "docx")]
+    manifest.write_text(json.dumps(record))
+    style_check._PASSED.clear()
+    with pytest.raises(SourceError) as info:
+        build_pack(root, out, formats=("docx",), style_dir=style, force=True)
+    assert info.value.problems[0].path == style / "reference.docx", info.value.problems
 
 
 # ------------------------------------------------------------------------------ the rest

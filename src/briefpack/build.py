@@ -235,7 +235,10 @@ def _render_all(jobs, style, options, n_jobs, progress) -> list[Rendered]:
 
     relay_thread = threading.Thread(target=relay, daemon=True)
     relay_thread.start()
-    _WORK = (jobs, style, options, queue)  # in a worker the PDF writer chooses one process (processes_for)
+    # in a worker the PDF writer chooses one process (processes_for); layouts kept in a worker
+    # would die with it, so they are kept only when the packs render here
+    options = dataclasses.replace(options, pdf_layouts=None)
+    _WORK = (jobs, style, options, queue)
     n_jobs = n_jobs or os.cpu_count() or 1
     try:
         with ProcessPoolExecutor(max_workers=min(n_jobs, len(jobs)), mp_context=ctx) as pool:

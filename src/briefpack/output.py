@@ -204,7 +204,8 @@ class OutputFolder:
     def recorded_style_checks(self) -> frozenset[str]:
         """The style checks the manifest records as passed; nothing if it is missing, damaged
         or not a regular file (then the style is simply checked). Read without the lock and
-        without keeping anything: only a hint, which the check's digest makes safe."""
+        without keeping anything: only a hint, which lets a build skip the probe render (the
+        style's files are checked all the same: see style_check.load_checked_style)."""
         value, _ = self._read_record(self.manifest_path)
         return frozenset(_style_checks(value))
 

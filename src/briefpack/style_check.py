@@ -12,8 +12,10 @@ document lacks shows up here, at its file and line, not as a traceback halfway t
 A style that passed is not checked again: each (briefpack version, format, style folder's
 content) that passed is remembered by its digest (`check_digest`) for the life of the process
 (serve, build --watch), and a build records it in its output folder's manifest, so the next
-build into that folder skips the check too (0.1–0.3 s, most of a small DOCX build). Keyed by
-content, a changed style file is always checked again; a damaged record only means a check.
+build into that folder skips the probe render too (0.1–0.3 s, most of a small DOCX build) —
+but not the checks of the files themselves, since anyone who can write that folder can
+compute a digest. Keyed by content, a changed style file is always checked again; a damaged
+record only means a check.
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ code block
 """
 
 
-def check_style(style: Style, formats: tuple[str, ...] = ALL_FORMATS) -> list[Problem]:
-    """Every problem of `style` for writing `formats` (empty: the style can be used)."""
+def check_style(style: Style, formats: tuple[str, ...] = ALL_FORMATS, *, probe: bool = True) -> list[Problem]:
+    """Every problem of `style` for writing `formats` (empty: the style can be used). Without
+    `probe`, only the files themselves are checked (present, decodable, within their caps), not
+    the render of the probe edition through the writers."""
     needed = dict.fromkeys(name for fmt in formats for name in REQUIRED.get(fmt, ()))
     problems = [Problem(style.root / name, None, _missing(name)) for name in needed if not style.has(name)]
     problems += _css_problems(style)
@@ -86,27 +90,32 @@ def check_style(style: Style, formats: tuple[str, ...] = ALL_FORMATS) -> list[Pr
         problems += _template_problems(style)
     if "docx" in formats:
         problems += _reference_problems(style)
-    if problems:
+    if problems or not probe:
         return problems
     return _probe_problems(style, formats)
 
 
 def load_checked_style(folder: Path | None, formats: tuple[str, ...] = ALL_FORMATS, passed=()) -> Style:
     """The style folder read (`files.load_style`) and checked for `formats`; `SourceError` otherwise.
-    A format whose `check_digest` is in `passed` (digests an output folder recorded) or passed
-    earlier in this process is not checked again."""
+    A format whose `check_digest` passed earlier in this process is not checked again; one that
+    `passed` lists (digests an output folder recorded) skips only the probe render: the folder
+    is not ours to trust (anyone can compute a digest), so the files' own checks — caps on the
+    reference document among them — always run."""
     from .sources.files import load_style
 
     style = load_style(folder)
     digests = {fmt: check_digest(style, fmt) for fmt in formats}
-    todo = tuple(fmt for fmt in formats if digests[fmt] not in _PASSED and digests[fmt] not in passed)
+    todo = tuple(fmt for fmt in formats if digests[fmt] not in _PASSED)
     if todo:
-        problems = check_style(style, todo)
+        probe = tuple(fmt for fmt in todo if digests[fmt] not in passed)
+        problems = check_style(style, todo, probe=False)
+        if not problems and probe:
+            problems = check_style(style, probe)
         if problems:
             raise SourceError(problems)
         if len(_PASSED) > 64:  # a long-running process whose style keeps changing
             _PASSED.clear()
-        _PASSED.update(digests[fmt] for fmt in todo)
+        _PASSED.update(digests[fmt] for fmt in probe)  # what this process checked itself
     return style
 
 

@@ -126,6 +126,8 @@ class ChunkResult:
 def processes_for(edition: m.Edition, options: RenderOptions) -> int:
     """How many processes may lay out `edition`'s chunks at once (1: one after the other in this
     process). It changes how long a build takes, never the bytes it writes."""
+    if multiprocessing.current_process().daemon:
+        return 1  # a daemonic process (serve's build process) may not start children
     wanted = getattr(options, "pdf_processes", None)
     if wanted is not None:
         processes = max(1, int(wanted))
