@@ -563,6 +563,9 @@ class SectionPages:
     separations: list[tuple[Separation, int, int | None]]  # unfixed; call/note page in the section
     messages: list[str]  # WeasyPrint's warnings while the section was laid out
     documents: list = field(default_factory=list, repr=False)
+    #: its warnings came from a layout of several sections and may be another's: not kept for a
+    #: later build, which would repeat them after their cause is gone (warnings are rare)
+    shared_messages: bool = False
 
     @property
     def spills(self) -> bool:
@@ -627,7 +630,8 @@ def lay_out_sections(edition: m.Edition, style: Style, options: RenderOptions, s
                     for sep in separations
                     if sep.chain == s.id
                 ]
-                out[s.id] = SectionPages(pages, [_page_layout(p) for p in pages], unfixed, messages[s.id], [document])
+                out[s.id] = SectionPages(pages, [_page_layout(p) for p in pages], unfixed, messages[s.id], [document],
+                                         shared_messages=bool(messages[s.id]) and len(todo) > 1)
             todo = next_todo
             if not todo:
                 break
@@ -680,7 +684,8 @@ def lay_out_chunk(edition: m.Edition, style: Style, options: RenderOptions, sect
     keep = keys is not None and not any(s.spills for s in ordered)
     if keep:
         for s in sections:
-            cache.keep_section(keys[s.id], laid_out[s.id])
+            if not laid_out[s.id].shared_messages:
+                cache.keep_section(keys[s.id], laid_out[s.id])
         if pdf is not None:
             cache.keep_chunk(chunk_key, pdf)
     layouts = [layout for s in ordered for layout in s.layouts]
