@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -143,9 +144,9 @@ def build_pack(
             docx = next((e.path for e in refused if e.path.suffix == ".docx"), None)
             advice = "Move them away, or build with --force (a backup copy is kept beside each)."
             if docx:
-                where = "" if Path(sources).resolve() == Path("sources").resolve() else f" --sources {display_path(Path(sources))}"
+                where = "" if Path(sources).resolve() == Path("sources").resolve() else f" --sources {shlex.quote(display_path(Path(sources)))}"
                 advice = (f"To keep a reviewer's edits, bring them into the sources first: briefpack absorb "
-                          f"{display_path(docx)}{where} --write\nOr move them away, or build with --force "
+                          f"{shlex.quote(display_path(docx))}{where} --write\nOr move them away, or build with --force "
                           "(a backup copy is kept beside each).")
             raise BuildError(f"not overwriting {len(refused)} file(s) edited since briefpack wrote them:\n{names}\n{advice}")
         if layouts is not None:

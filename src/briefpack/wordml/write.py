@@ -114,8 +114,7 @@ def text_run(text: str, style_id: str | None = None, marks: frozenset[str] = fro
     """A `w:r` of text with its properties written in schema order at once: the character
     style, bold/italic/strike (`marks`: "b", "i", "strike"; a right-to-left run also gets the
     complex-script `w:bCs`/`w:iCs` Word applies to it), `w:rtl`, and `w:lang` for `language`
-    ((tag, script), see `set_language`). The same XML as `run()` followed by `mark_rtl` and
-    `set_run_language` would give, without a schema-order search per property."""
+    ((tag, script), see `set_language`), in one pass, without a schema-order search per property."""
     r = element("w:r")
     if style_id or marks or rtl or language:
         rpr = element("w:rPr")
@@ -199,8 +198,10 @@ class HyperlinkTargets:
 
     def __init__(self, part) -> None:
         self.rels = part.rels
-        self.ids = {rel.target_ref: r_id for r_id, rel in self.rels.items()
-                    if rel.is_external and rel.reltype == RT.HYPERLINK}
+        self.ids: dict[str, str] = {}
+        for r_id, rel in self.rels.items():  # the first of duplicates, as python-docx's scan finds it
+            if rel.is_external and rel.reltype == RT.HYPERLINK:
+                self.ids.setdefault(rel.target_ref, r_id)
         self._lowest_free = 1
 
     def r_id(self, url: str) -> str:
@@ -524,9 +525,8 @@ def _default_ppr(styles):
     return ppr
 
 
-#: CT_RPr children after w:lang, and after w:rtl (schema order)
+#: CT_RPr children after w:lang (schema order)
 _RPR_AFTER_LANG = ("w:eastAsianLayout", "w:specVanish", "w:oMath")
-_RPR_AFTER_RTL = ("w:cs", "w:em", "w:lang") + _RPR_AFTER_LANG
 
 
 def set_language(rpr, language: str, script: str) -> None:
@@ -550,19 +550,6 @@ def _set_language_attributes(lang, language: str, script: str) -> None:
 def set_default_language(styles, language: str, script: str = "latin") -> None:
     """`w:lang` in the style defaults, so spelling and hyphenation use the pack's language."""
     set_language(_default_rpr(styles), language, script)
-
-
-def set_run_language(r, language: str, script: str) -> None:
-    """A run in another language than the document's (a section not yet translated)."""
-    set_language(r.get_or_add_rPr(), language, script)
-
-
-def mark_rtl(r) -> None:
-    """A run of right-to-left text: `w:rtl`, so Word lays it out right to left with the
-    complex-script font, size, bold and italic (`w:cs` fonts, `w:szCs`, `w:bCs`, `w:iCs`)."""
-    rpr = r.get_or_add_rPr()
-    if rpr.find(qn("w:rtl")) is None:
-        insert_in_order(rpr, element("w:rtl"), _RPR_AFTER_RTL)
 
 
 #: CT_PPr children after w:bidi (schema order)
