@@ -16,7 +16,9 @@ all; a larger pack is laid out as usual (several processes, nothing kept). A chu
 kept by the keys of its sections, so an unchanged chunk is not even written again; and the
 latest frame (contents, running heads, "Page X of Y") by its HTML, which holds every anchor and
 bookmark of the body pages where they are: an edit that moves none of them (a word changed in
-a line) does not lay the frame out again.
+a line) does not lay the frame out again. The frame's HTML also carries the build's time (the
+PDF's dates), so this holds when `SOURCE_DATE_EPOCH` fixes it; without it each build's frame
+is new (a later step could stamp the dates at the join instead).
 """
 
 from __future__ import annotations
