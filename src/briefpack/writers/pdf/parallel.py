@@ -508,6 +508,9 @@ class ChunkWriters:
             kind, value = conn.recv()
         except EOFError:
             process.join(1)
+            if process.is_alive():  # no longer in `running`: close() would not stop it
+                process.terminate()
+                process.join()
             raise RuntimeError(f"the process writing chunk {index + 1} of the PDF stopped (exit code {process.exitcode})") from None
         finally:
             conn.close()
