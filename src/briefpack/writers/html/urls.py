@@ -41,6 +41,11 @@ def media_type(name: str) -> str:
     return _MEDIA_TYPES.get(name.rsplit(".", 1)[-1].lower(), "application/octet-stream")
 
 
+def resource_name(resource: Resource) -> str:
+    """A resource's name in the print document's URLs: its media type and bytes, hashed."""
+    return hashlib.sha256(resource.media_type.encode() + b"\0" + resource.data).hexdigest()[:40]
+
+
 class ResourceTable:
     """The pack's resources as they are used: `url(resource)` → a URL named by the resource's
     bytes. WeasyPrint identifies an image by its URL when it writes a PDF, and the PDF writer
@@ -55,8 +60,7 @@ class ResourceTable:
         key = (str(resource.path), len(resource.data), resource.media_type)
         name = self._by_key.get(key)
         if name is None:
-            digest = hashlib.sha256(resource.media_type.encode() + b"\0" + resource.data).hexdigest()[:40]
-            name = self._by_key[key] = digest
+            name = self._by_key[key] = resource_name(resource)
             self._by_name[name] = resource
         return f"{RESOURCE_BASE}{name}"
 

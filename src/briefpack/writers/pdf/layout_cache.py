@@ -30,6 +30,7 @@ from ... import __version__
 from ... import model as m
 from ...options import RenderOptions
 from ...style import Style
+from ..html.urls import resource_name
 
 #: Pages of WeasyPrint boxes kept at most (~1 MiB a page of the house style: 105 pages, +105 MiB).
 MAX_PAGES = 400
@@ -77,7 +78,7 @@ class LayoutCache:
         for section in sections:
             h = common.copy()
             # a fresh writer per section: block numbers from 0, whatever precedes it
-            body = HtmlBody(edition, for_print=True, resource_url=_resource_digest)
+            body = HtmlBody(edition, for_print=True, resource_url=resource_name)
             h.update(body.section_body(section).encode())
             h.update(repr(dataclasses.replace(section, children=())).encode())
             keys[section.id] = h.hexdigest()
@@ -140,7 +141,3 @@ class LayoutCache:
         digest = h.hexdigest()
         self._style_digests = {id(style): (style, digest)}
         return digest
-
-
-def _resource_digest(resource: m.Resource) -> str:
-    return f"{resource.media_type}:{hashlib.sha256(resource.data).hexdigest()}"
