@@ -12,6 +12,7 @@ inside a watched folder) are not changes of the pack.
 
 from __future__ import annotations
 
+import queue
 import threading
 from pathlib import Path
 from typing import AsyncIterator, Callable, Iterable
@@ -60,15 +61,47 @@ def watch(
     stop: threading.Event | None = None,
 ) -> None:
     """Call `on_change(paths)` with the paths changed under `folders`, batch after batch, until
-    `stop` is set or Ctrl-C (KeyboardInterrupt, raised to the caller)."""
+    `stop` is set or Ctrl-C (KeyboardInterrupt, raised to the caller).
+
+    The watcher runs in a thread of its own and hands batches over a queue; `on_change` (a
+    build) runs in the caller's thread. So the watcher keeps reading events while a build runs,
+    and a Ctrl-C during a build or a wait leaves at once: the caller never waits on the
+    watcher's shutdown (a `build --watch` once hung there after Ctrl-C, ignoring a second one)."""
     folders = watched(folders)
     if not folders:
         raise FileNotFoundError("none of the folders to watch exists")
-    for batch in _watch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
-                        stop_event=stop, rust_timeout=500, raise_interrupt=True):
-        changed = _lasting(batch)
-        if changed:
+    batches: queue.SimpleQueue = queue.SimpleQueue()
+    ended = threading.Event()  # set to stop the watcher thread; also when it stops by itself
+    failure: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            for batch in _watch(*folders, watch_filter=PackFilter(folders, ignore), step=STEP_MS, debounce=DEBOUNCE_MS,
+                                stop_event=ended, rust_timeout=500, raise_interrupt=False):
+                changed = _lasting(batch)
+                if changed:
+                    batches.put(changed)
+        except BaseException as exc:  # handed to the caller's thread
+            failure.append(exc)
+        finally:
+            ended.set()
+
+    watcher = threading.Thread(target=run, daemon=True, name="briefpack watch")
+    watcher.start()
+    try:
+        while not (stop is not None and stop.is_set()):
+            try:
+                changed = batches.get(timeout=0.2)
+            except queue.Empty:
+                if ended.is_set():
+                    if failure:
+                        raise failure[0]
+                    return
+                continue
             on_change(changed)
+    finally:
+        ended.set()
+        watcher.join(1)  # a daemon: should its shutdown hang, the program still ends
 
 
 async def changes(
