@@ -85,6 +85,9 @@ def test_build_watch_rebuilds_on_save_and_stops_on_ctrl_c(tmp_path, trade_pack):
     process = subprocess.Popen(
         [sys.executable, "-m", "briefpack.cli", "build", "--watch", "--format", "html", "--sources", str(trade_pack), "--out", str(out)],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        # as from a terminal: a test run started in the background (`cmd &` in a script)
+        # ignores SIGINT, and a child inherits that, so Ctrl-C would never reach it
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     html = out / "wto-mc-full.html"
     try:
