@@ -107,7 +107,7 @@ class _Source:
     def form(self, number: int):
         """Page `number` as a form XObject (an indirect reference in the writer)."""
         if number not in self.forms:
-            from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+            from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
             from ...sources.annexes import MAX_CONTENT_BYTES, page_content
 
@@ -116,12 +116,7 @@ class _Source:
             stream = DecodedStreamObject()
             stream.set_data(content)
             stream = stream.flate_encode()
-            box = page.mediabox
-            stream.update({
-                NameObject("/Type"): NameObject("/XObject"),
-                NameObject("/Subtype"): NameObject("/Form"),
-                NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in (box.left, box.bottom, box.right, box.top)]),
-            })
+            stream.update(form_entries(page))
             resources = page.get("/Resources")
             stream[NameObject("/Resources")] = (
                 resources.get_object().clone(self.writer) if resources is not None else DictionaryObject()
@@ -131,6 +126,18 @@ class _Source:
                 stream[NameObject("/Group")] = group.get_object().clone(self.writer)
             self.forms[number] = self.writer._add_object(stream)
         return self.forms[number]
+
+
+def form_entries(page) -> dict:
+    """The entries that make a page's content stream a form XObject the size of the page."""
+    from pypdf.generic import ArrayObject, FloatObject, NameObject
+
+    box = page.mediabox
+    return {
+        NameObject("/Type"): NameObject("/XObject"),
+        NameObject("/Subtype"): NameObject("/Form"),
+        NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in (box.left, box.bottom, box.right, box.top)]),
+    }
 
 
 def _draw(writer, target, form_ref, name: str, operators: str) -> None:

@@ -919,7 +919,9 @@ def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shift
     An internal link names its anchor (`/Dest (name)`), as WeasyPrint writes it: the frame
     holds every anchor of the body, so its name tree resolves them."""
     from pypdf import PdfReader, PdfWriter
-    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, FloatObject, NameObject
+    from pypdf.generic import ArrayObject, DecodedStreamObject, DictionaryObject, NameObject
+
+    from .annexes import form_entries
 
     writer = PdfWriter(clone_from=io.BytesIO(frame_pdf))
     anchors = {name for layout in layouts for name, _, _ in layout.anchors}
@@ -932,13 +934,8 @@ def join_pages(frame_pdf: bytes, chunk_pdfs: list[bytes], first_body: int, shift
             dx, dy = next(shift)
             form = source["/Contents"].get_object().clone(writer)  # the stream, still compressed
             form_object = form.get_object()
-            box = source.mediabox
-            form_object.update({
-                NameObject("/Type"): NameObject("/XObject"),
-                NameObject("/Subtype"): NameObject("/Form"),
-                NameObject("/BBox"): ArrayObject([FloatObject(float(v)) for v in (box.left, box.bottom, box.right, box.top)]),
-                NameObject("/Resources"): source.raw_get("/Resources").clone(writer),
-            })
+            form_object.update(form_entries(source))
+            form_object[NameObject("/Resources")] = source.raw_get("/Resources").clone(writer)
             name = NameObject(f"/BPbody{n}x{index}")
             resources = DictionaryObject(target["/Resources"].get_object())
             xobjects = DictionaryObject(resources.get("/XObject", DictionaryObject()).get_object() if "/XObject" in resources else {})
